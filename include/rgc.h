@@ -1,0 +1,230 @@
+/*
+ * rgc.h — the embedder's whole world.
+ *
+ * rgc is a region-based, moving, precise garbage collector shipped as a C
+ * library.  An embedder creates a heap, attaches its threads, registers the
+ * layouts of its objects, and reads and writes every reference field through
+ * the barriers below.  docs/api.md documents each function; this header keeps
+ * the contracts short.
+ *
+ * The one rule to remember: a raw pointer returned by rgc is valid only until
+ * the calling thread's next safepoint (any allocation, rgc_collect).  Keep
+ * pointers that must live longer in handles (rgc_handle) or registered roots.
+ */
+#ifndef RGC_H
+#define RGC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rgc_heap rgc_heap;
+typedef struct rgc_thread rgc_thread;
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef enum rgc_status {
+    RGC_OK = 0,
+    RGC_EINVAL = -1,       /* invalid argument, option or descriptor      */
+    RGC_ENOMEM = -2,       /* heap (or the OS) cannot satisfy the request */
+    RGC_EUNSUPPORTED = -3, /* a capability that is not built yet          */
+    RGC_ESTATE = -4,       /* the call is not valid in the current state  */
+} rgc_status;
+
+/* The reason for the calling thread's most recent failure ("" if none).
+ * The string stays valid until the thread's next failing rgc call. */
+const char *rgc_last_error(void);
+
+/* ---- configuration ----------------------------------------------------- */
+
+typedef void (*rgc_oom_fn)(rgc_heap *heap, size_t request_bytes, void *ctx);
+
+typedef struct rgc_config {
+    size_t heap_max;              /* bytes reserved for the heap            */
+    size_t region_size;           /* power of two, 256 KiB .. 512 MiB       */
+    uint64_t max_pause_us;        /* pause-time goal (policy: see limits)   */
+    unsigned gc_threads;          /* GC worker threads (see limitations)    */
+    unsigned growth_percent;      /* collect when used > live * (1 + g/100) */
+    unsigned evacuate_live_percent; /* evacuate regions at most this % live */
+    size_t tlab_size;             /* thread-local allocation buffer bytes   */
+    bool pretouch;                /* fault the whole heap in at creation    */
+    bool verify;                  /* run the heap verifier around each GC   */
+    bool poison;                  /* protect freed regions (stale pointers) */
+    rgc_oom_fn oom_callback;      /* called before an allocation fails      */
+    void *oom_ctx;
+} rgc_config;
+
+/* Fill *cfg with the defaults (docs/api.md lists them). */
+void rgc_config_init(rgc_config *cfg);
+
+/* Apply "key=value,key=value" on top of *cfg.  Sizes take k/m/g suffixes,
+ * times us/ms/s, booleans 1/0/true/false/yes/no (a bare key means true).
+ * On error returns RGC_EINVAL, leaves *cfg unchanged, and rgc_last_error()
+ * names the key and the reason. */
+int rgc_config_parse(rgc_config *cfg, const char *options);
+
+/* ---- heap -------------------------------------------------------------- */
+
+/* Create a heap from *cfg (NULL: defaults), with the RGC_OPTIONS environment
+ * variable applied on top.  Returns NULL and sets rgc_last_error() on an
+ * invalid configuration or when the reservation fails. */
+rgc_heap *rgc_heap_create(const rgc_config *cfg);
+
+/* Destroy the heap and return every byte (heap and metadata) to the OS.
+ * No thread may be attached. */
+void rgc_heap_destroy(rgc_heap *heap);
+
+/* ---- reference slots ----------------------------------------------------- */
+
+/* A reference field.  Its bits are a colored pointer, so it can only be read
+ * with rgc_load and written with rgc_store (or rgc_root_store for roots):
+ * a plain assignment to or from a pointer does not compile. */
+typedef struct rgc_ref {
+    uintptr_t bits_; /* private: colored pointer */
+} rgc_ref;
+
+/* ---- types ------------------------------------------------------------- */
+
+typedef uint32_t rgc_type; /* 0 is never a valid type */
+
+typedef void (*rgc_visit_fn)(rgc_ref *slot, void *ctx);
+/* Calls visit(slot, ctx) for every reference slot inside obj. */
+typedef void (*rgc_trace_fn)(void *obj, rgc_visit_fn visit, void *ctx);
+
+typedef struct rgc_type_desc {
+    const char *name;          /* for diagnostics; copied                 */
+    size_t size;               /* payload bytes of every instance, > 0    */
+    const size_t *ref_offsets; /* byte offsets of the rgc_ref fields      */
+    size_t ref_count;
+    rgc_trace_fn trace;        /* instead of ref_offsets, for irregular
+                                  layouts; must only visit slots inside obj */
+} rgc_type_desc;
+
+/* Register a type.  Rejects (returns 0, RGC_EINVAL) offsets that are out of
+ * bounds, not aligned to a reference, or duplicated, and descriptors that
+ * give both offsets and a trace callback. */
+rgc_type rgc_type_register(rgc_heap *heap, const rgc_type_desc *desc);
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* Attach the calling thread.  In this version at most one thread may be
+ * attached at a time: a second attach fails with RGC_EUNSUPPORTED. */
+rgc_thread *rgc_thread_attach(rgc_heap *heap);
+
+/* Detach.  Fails with RGC_ESTATE while handle scopes are open. */
+int rgc_thread_detach(rgc_thread *thread);
+
+/* ---- allocation ---------------------------------------------------------- */
+/* All return zeroed memory, or NULL with rgc_last_error() set (and the
+ * heap's oom_callback called) when even a full collection cannot make room.
+ * Every allocation is a safepoint. */
+
+static inline void *rgc_alloc(rgc_thread *thread, rgc_type type);
+/* An array of n references (read with rgc_load_elem / rgc_store_elem). */
+static inline void *rgc_alloc_refs(rgc_thread *thread, size_t n);
+/* n pointer-free bytes; never scanned. */
+static inline void *rgc_alloc_bytes(rgc_thread *thread, size_t n);
+
+/* Elements of a reference array, bytes of a byte array, payload bytes of a
+ * fixed-size object (rounded up to 8). */
+static inline size_t rgc_length(const void *obj);
+rgc_type rgc_type_of(const void *obj);
+
+#define RGC_TYPE_REFS ((rgc_type)1)  /* rgc_type_of an array of references */
+#define RGC_TYPE_BYTES ((rgc_type)2) /* rgc_type_of a byte array            */
+
+/* ---- barriers ------------------------------------------------------------ */
+
+/* Read a reference slot (a heap field, a handle or a registered root). */
+static inline void *rgc_load(rgc_thread *thread, rgc_ref *slot);
+/* Write a reference field of a heap object. */
+static inline void rgc_store(rgc_thread *thread, rgc_ref *slot, void *value);
+static inline void *rgc_load_elem(rgc_thread *thread, void *refs, size_t i);
+static inline void rgc_store_elem(rgc_thread *thread, void *refs, size_t i,
+                                  void *value);
+
+/* ---- roots ----------------------------------------------------------------- */
+
+/* Handle scopes: a per-thread shadow stack.  rgc_scope_open records the top;
+ * rgc_scope_close drops every handle created since.  Both are O(1). */
+typedef struct rgc_scope {
+    rgc_ref *top_;
+    rgc_ref *limit_;
+} rgc_scope;
+static inline rgc_scope rgc_scope_open(rgc_thread *thread);
+static inline void rgc_scope_close(rgc_thread *thread, rgc_scope scope);
+
+/* A new handle holding obj in the innermost scope; read it with rgc_load,
+ * overwrite it with rgc_root_store.  NULL only if memory for a new handle
+ * chunk cannot be had (rgc_last_error says so). */
+static inline rgc_ref *rgc_handle(rgc_thread *thread, void *obj);
+
+/* Write a root slot: a handle or a registered global root. */
+static inline void rgc_root_store(rgc_thread *thread, rgc_ref *root,
+                                  void *value);
+
+/* Global roots: rgc_ref variables outside the heap that the collector scans
+ * and updates.  Initialise the slot (e.g. to {0}) before registering it. */
+int rgc_root_register(rgc_heap *heap, rgc_ref *root);
+int rgc_root_unregister(rgc_heap *heap, rgc_ref *root);
+
+/* ---- pinning ------------------------------------------------------------ */
+
+/* While pinned, obj never moves (its region is kept out of relocation), so
+ * its address may be handed to the OS (write(2)).  Pinning does not keep obj
+ * alive: it must stay reachable.  Pins nest; each rgc_pin needs an rgc_unpin. */
+int rgc_pin(rgc_thread *thread, void *obj);
+int rgc_unpin(rgc_thread *thread, void *obj);
+
+/* ---- control ------------------------------------------------------------ */
+
+typedef enum rgc_collect_kind {
+    RGC_COLLECT_FULL = 0,    /* mark everything, evacuate every region with
+                                garbage that is not pinned or humongous   */
+    RGC_COLLECT_RELEASE = 1, /* FULL, then return every free region's
+                                memory to the OS (Go's FreeOSMemory)       */
+} rgc_collect_kind;
+
+/* A safepoint.  Returns RGC_OK or RGC_EINVAL for an unknown kind. */
+int rgc_collect(rgc_thread *thread, rgc_collect_kind kind);
+
+/* ---- statistics ------------------------------------------------------------ */
+
+typedef struct rgc_heap_stats {
+    size_t heap_max;          /* reserved bytes                           */
+    size_t region_size;
+    size_t committed;         /* bytes of regions backed by memory        */
+    size_t used;              /* bytes of objects not yet reclaimed       */
+    size_t live_after_last_cycle; /* bytes marked live by the last cycle  */
+    uint64_t cycles;
+    uint64_t bytes_allocated; /* total, since creation                    */
+    uint64_t bytes_copied;    /* total evacuated                          */
+    uint64_t regions_freed;   /* total reclaimed by collections           */
+    uint64_t pause_count;
+    uint64_t pause_total_ns;
+    uint64_t pause_max_ns;
+    uint64_t oom_count;       /* allocations that returned NULL           */
+} rgc_heap_stats;
+
+void rgc_stats(rgc_heap *heap, rgc_heap_stats *out);
+
+typedef struct rgc_percentiles {
+    uint64_t count;
+    uint64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
+} rgc_percentiles;
+
+/* Percentiles of every pause so far, from a log-linear histogram (values are
+ * upper bounds of their bucket: at most 1/32 above the true value). */
+void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "rgc/inline.h"
+
+#endif /* RGC_H */

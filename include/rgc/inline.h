@@ -1,0 +1,186 @@
+/*
+ * rgc/inline.h — the inline fast paths of rgc.h: allocation, barriers,
+ * handles.  Included by rgc.h; never include it directly.
+ *
+ * Everything here reads the first fields of struct rgc_thread, which the
+ * library lays out as struct rgc__thread_fast.  Names with the rgc__ prefix
+ * are private to the library and may change between versions.
+ *
+ * Colored pointers (docs/design.md, "References and colors"): a slot holds an
+ * address in bits 0..59 and a color in bits 60..62.  A slot is fine to use as
+ * is when its color has no bit of the thread's bad mask; otherwise the slow
+ * path repairs it.  Zeroed memory (color 0, address 0) is a valid null.
+ */
+#ifndef RGC_INLINE_H
+#define RGC_INLINE_H
+
+#ifndef RGC_H
+#error "include <rgc.h>, not <rgc/inline.h>"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RGC__LIKELY(x) __builtin_expect(!!(x), 1)
+#define RGC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define RGC__ADDR_MASK ((uintptr_t)0x0fffffffffffffffULL)
+#define RGC__HEADER_BYTES 8u
+#define RGC__SIZE_SHIFT 24
+#define RGC__MAX_PAYLOAD ((uint64_t)1 << 40) /* 1 TiB: 40 size bits */
+#define RGC__MAX_TYPES 4096u
+
+/* The head of every rgc_thread: what the inline paths touch. */
+struct rgc__thread_fast {
+    uintptr_t tlab_top;     /* next free byte of the TLAB (zeroed memory) */
+    uintptr_t tlab_end;
+    uintptr_t good_color;   /* color stored with every new reference      */
+    uintptr_t bad_mask;     /* colors the load barrier must repair        */
+    rgc_ref *handle_top;    /* next free handle in the current chunk      */
+    rgc_ref *handle_limit;  /* end of the current handle chunk            */
+    const uint64_t *type_payload; /* payload bytes per type id; a value
+                                     above RGC__MAX_PAYLOAD means invalid */
+};
+
+void *rgc__alloc_slow(rgc_thread *thread, rgc_type type, uint64_t payload);
+uintptr_t rgc__load_slow(rgc_thread *thread, rgc_ref *slot, uintptr_t bits);
+rgc_ref *rgc__handle_slow(rgc_thread *thread, void *obj);
+void rgc__index_fail(const void *refs, size_t i);
+
+static inline struct rgc__thread_fast *rgc__fast(rgc_thread *thread)
+{
+    return (struct rgc__thread_fast *)thread;
+}
+
+static inline uint64_t rgc__header(const void *obj)
+{
+    return ((const uint64_t *)obj)[-1];
+}
+
+/* Bump-pointer allocation in the thread's TLAB, which is pre-zeroed. */
+static inline void *rgc__alloc(rgc_thread *thread, rgc_type type,
+                               uint64_t payload)
+{
+    struct rgc__thread_fast *f = rgc__fast(thread);
+    uint64_t bytes = RGC__HEADER_BYTES + ((payload + 7) & ~(uint64_t)7);
+    uintptr_t p = f->tlab_top;
+    if (RGC__LIKELY(payload <= RGC__MAX_PAYLOAD && bytes <= f->tlab_end - p)) {
+        f->tlab_top = p + bytes;
+        *(uint64_t *)p = (uint64_t)type | payload << RGC__SIZE_SHIFT;
+        return (void *)(p + RGC__HEADER_BYTES);
+    }
+    return rgc__alloc_slow(thread, type, payload);
+}
+
+static inline void *rgc_alloc(rgc_thread *thread, rgc_type type)
+{
+    uint64_t payload = type < RGC__MAX_TYPES
+                           ? rgc__fast(thread)->type_payload[type]
+                           : RGC__MAX_PAYLOAD + 1;
+    return rgc__alloc(thread, type, payload);
+}
+
+static inline void *rgc_alloc_refs(rgc_thread *thread, size_t n)
+{
+    uint64_t payload = n <= RGC__MAX_PAYLOAD / sizeof(rgc_ref)
+                           ? (uint64_t)n * sizeof(rgc_ref)
+                           : RGC__MAX_PAYLOAD + 1;
+    return rgc__alloc(thread, RGC_TYPE_REFS, payload);
+}
+
+static inline void *rgc_alloc_bytes(rgc_thread *thread, size_t n)
+{
+    return rgc__alloc(thread, RGC_TYPE_BYTES, n);
+}
+
+static inline size_t rgc_length(const void *obj)
+{
+    uint64_t h = rgc__header(obj);
+    uint64_t payload = h >> RGC__SIZE_SHIFT;
+    return (h & 0xffff) == RGC_TYPE_REFS ? payload / sizeof(rgc_ref) : payload;
+}
+
+/* Load barrier: one load, one test against the bad mask, one strip. */
+static inline void *rgc_load(rgc_thread *thread, rgc_ref *slot)
+{
+    uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
+    if (RGC__UNLIKELY(bits & rgc__fast(thread)->bad_mask))
+        bits = rgc__load_slow(thread, slot, bits);
+    return (void *)(bits & RGC__ADDR_MASK);
+}
+
+static inline void rgc__write_slot(rgc_thread *thread, rgc_ref *slot,
+                                   void *value)
+{
+    __atomic_store_n(&slot->bits_,
+                     (uintptr_t)value | rgc__fast(thread)->good_color,
+                     __ATOMIC_RELAXED);
+}
+
+/* Store barrier.  The collector in this version stops the world, so a store
+ * only colors the new value; the SATB pre-write and card post-write parts
+ * arrive with concurrent marking (docs/limitations.md). */
+static inline void rgc_store(rgc_thread *thread, rgc_ref *slot, void *value)
+{
+    rgc__write_slot(thread, slot, value);
+}
+
+static inline rgc_ref *rgc__elem(const void *refs, size_t i)
+{
+#ifdef RGC_CHECKED
+    if (RGC__UNLIKELY((rgc__header(refs) & 0xffff) != RGC_TYPE_REFS ||
+                      i >= rgc_length(refs)))
+        rgc__index_fail(refs, i);
+#endif
+    return (rgc_ref *)refs + i;
+}
+
+static inline void *rgc_load_elem(rgc_thread *thread, void *refs, size_t i)
+{
+    return rgc_load(thread, rgc__elem(refs, i));
+}
+
+static inline void rgc_store_elem(rgc_thread *thread, void *refs, size_t i,
+                                  void *value)
+{
+    rgc_store(thread, rgc__elem(refs, i), value);
+}
+
+static inline rgc_scope rgc_scope_open(rgc_thread *thread)
+{
+    struct rgc__thread_fast *f = rgc__fast(thread);
+    rgc_scope s = {f->handle_top, f->handle_limit};
+    return s;
+}
+
+static inline void rgc_scope_close(rgc_thread *thread, rgc_scope scope)
+{
+    struct rgc__thread_fast *f = rgc__fast(thread);
+    f->handle_top = scope.top_;
+    f->handle_limit = scope.limit_;
+}
+
+static inline rgc_ref *rgc_handle(rgc_thread *thread, void *obj)
+{
+    struct rgc__thread_fast *f = rgc__fast(thread);
+    rgc_ref *h = f->handle_top;
+    if (RGC__LIKELY(h < f->handle_limit)) {
+        f->handle_top = h + 1;
+        rgc__write_slot(thread, h, obj);
+        return h;
+    }
+    return rgc__handle_slow(thread, obj);
+}
+
+static inline void rgc_root_store(rgc_thread *thread, rgc_ref *root,
+                                  void *value)
+{
+    rgc__write_slot(thread, root, value);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RGC_INLINE_H */

@@ -1,0 +1,28 @@
+/*
+ * meta.h — allocation of GC metadata (region tables, bitmaps, forwarding
+ * tables, mark stacks, handle chunks): never inside the heap it describes.
+ *
+ * Metadata goes through tcmalloc's explicit entry points, so the collector's
+ * own allocations are fast and thread-cached without depending on which
+ * malloc the embedder's process resolves.  Sanitizer builds define
+ * RGC_META_LIBC: ASan must see every allocation, and tcmalloc's allocator
+ * cannot be interposed by it.
+ */
+#ifndef RGC_BASE_META_H
+#define RGC_BASE_META_H
+
+#include <stddef.h>
+
+#ifdef RGC_META_LIBC
+#include <stdlib.h>
+#define rgc_meta_calloc(n, size) calloc((n), (size))
+#define rgc_meta_realloc(p, size) realloc((p), (size))
+#define rgc_meta_free(p) free(p)
+#else
+#include <gperftools/tcmalloc.h>
+#define rgc_meta_calloc(n, size) tc_calloc((n), (size))
+#define rgc_meta_realloc(p, size) tc_realloc((p), (size))
+#define rgc_meta_free(p) tc_free(p)
+#endif
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * region_table.c — region metadata, the free set, and commit/uncommit.
+ *
+ * Free regions are found by scanning two bitmaps (free, committed), one bit
+ * per region, preferring committed memory so the mutator does not pay for
+ * page faults it need not take (docs/design.md, "Heap").
+ */
+#include "heap/region_table.h"
+
+#include <string.h>
+
+#include "base/bitmap.h"
+#include "base/error.h"
+#include "base/meta.h"
+
+int region_table_init(struct region_table *rt, size_t heap_max,
+                      size_t region_size, bool pretouch, bool poison)
+{
+    memset(rt, 0, sizeof *rt);
+    int rc = reservation_create(&rt->res, heap_max, region_size);
+    if (rc != RGC_OK)
+        return rc;
+    rt->base = rt->res.base;
+    rt->region_size = region_size;
+    rt->shift = (unsigned)__builtin_ctzll(region_size);
+    rt->count = heap_max / region_size;
+    rt->poison = poison;
+    rt->regions = rgc_meta_calloc(rt->count, sizeof *rt->regions);
+    rt->free_set = rgc_meta_calloc(RGC_BITMAP_WORDS(rt->count), 8);
+    rt->committed_set = rgc_meta_calloc(RGC_BITMAP_WORDS(rt->count), 8);
+    if (!rt->regions || !rt->free_set || !rt->committed_set) {
+        region_table_destroy(rt);
+        return rgc_fail(RGC_ENOMEM, "rgc_heap_create: no memory for the "
+                                    "region table");
+    }
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        r->index = (uint32_t)i;
+        r->bottom = r->top = rt->base + (i << rt->shift);
+        r->end = r->bottom + region_size;
+        r->state = REGION_FREE;
+        bitmap_test_and_set(rt->free_set, i);
+    }
+    rt->free_count = rt->count;
+    if (pretouch) {
+        rc = os_commit(rt->base, heap_max);
+        if (rc != RGC_OK) {
+            region_table_destroy(rt);
+            return rc;
+        }
+        os_pretouch(rt->base, heap_max);
+        for (size_t i = 0; i < rt->count; i++) {
+            rt->regions[i].committed = true;
+            bitmap_test_and_set(rt->committed_set, i);
+        }
+        rt->committed_count = rt->count;
+    }
+    return RGC_OK;
+}
+
+void region_table_destroy(struct region_table *rt)
+{
+    if (rt->regions)
+        for (size_t i = 0; i < rt->count; i++)
+            rgc_meta_free(rt->regions[i].marks);
+    rgc_meta_free(rt->regions);
+    rgc_meta_free(rt->free_set);
+    rgc_meta_free(rt->committed_set);
+    reservation_destroy(&rt->res);
+    memset(rt, 0, sizeof *rt);
+}
+
+size_t region_mark_words(const struct region_table *rt)
+{
+    return RGC_BITMAP_WORDS(rt->region_size / 8);
+}
+
+uint64_t *region_marks(struct region_table *rt, struct region *r)
+{
+    if (!r->marks)
+        r->marks = rgc_meta_calloc(region_mark_words(rt), 8);
+    return r->marks;
+}
+
+/* Make r usable: committed, unprotected, out of the free set. */
+static bool claim(struct region_table *rt, struct region *r)
+{
+    if (!r->committed) {
+        if (os_commit(r->bottom, rt->region_size) != RGC_OK)
+            return false;
+        r->committed = true;
+        bitmap_test_and_set(rt->committed_set, r->index);
+        rt->committed_count++;
+    } else if (r->poisoned) {
+        if (os_commit(r->bottom, rt->region_size) != RGC_OK)
+            return false;
+    }
+    r->poisoned = false;
+    if (r->marks) /* a region leaves the free set with no stale marks */
+        memset(r->marks, 0, region_mark_words(rt) * 8);
+    bitmap_clear(rt->free_set, r->index);
+    rt->free_count--;
+    r->top = r->bottom;
+    return true;
+}
+
+static size_t find_free(const struct region_table *rt, bool committed_only)
+{
+    size_t words = RGC_BITMAP_WORDS(rt->count);
+    for (size_t w = 0; w < words; w++) {
+        uint64_t bits = rt->free_set[w];
+        if (committed_only)
+            bits &= rt->committed_set[w];
+        if (bits)
+            return w * 64 + (size_t)__builtin_ctzll(bits);
+    }
+    return rt->count;
+}
+
+struct region *region_table_take(struct region_table *rt,
+                                 enum region_state state)
+{
+    if (rt->free_count == 0)
+        return NULL;
+    size_t i = find_free(rt, true);
+    if (i == rt->count)
+        i = find_free(rt, false);
+    struct region *r = &rt->regions[i];
+    if (!claim(rt, r))
+        return NULL;
+    r->state = state;
+    return r;
+}
+
+struct region *region_table_take_run(struct region_table *rt, size_t n)
+{
+    if (n == 0 || n > rt->free_count)
+        return NULL;
+    size_t run = 0;
+    for (size_t i = 0; i < rt->count; i++) {
+        run = bitmap_test(rt->free_set, i) ? run + 1 : 0;
+        if (run < n)
+            continue;
+        size_t first = i + 1 - n;
+        for (size_t j = first; j <= i; j++) {
+            if (!claim(rt, &rt->regions[j])) {
+                while (j-- > first)
+                    region_table_release(rt, &rt->regions[j]);
+                return NULL;
+            }
+            rt->regions[j].state = REGION_HUMONGOUS_CONT;
+        }
+        struct region *start = &rt->regions[first];
+        start->state = REGION_HUMONGOUS_START;
+        start->span = (uint32_t)n;
+        return start;
+    }
+    return NULL;
+}
+
+static void release_one(struct region_table *rt, struct region *r)
+{
+    if (r->top != r->bottom || r->state == REGION_HUMONGOUS_CONT)
+        r->dirty = true;
+    r->state = REGION_FREE;
+    r->top = r->bottom;
+    r->span = 0;
+    r->live_bytes = 0;
+    r->live_objects = 0;
+    r->in_relocation_set = false;
+    r->evacuation_failed = false;
+    if (rt->poison) {
+        os_protect(r->bottom, rt->region_size);
+        r->poisoned = true;
+    }
+    bitmap_test_and_set(rt->free_set, r->index);
+    rt->free_count++;
+}
+
+void region_table_release(struct region_table *rt, struct region *r)
+{
+    size_t n = r->state == REGION_HUMONGOUS_START ? r->span : 1;
+    for (size_t i = 0; i < n; i++)
+        release_one(rt, r + i);
+}
+
+size_t region_table_uncommit_free(struct region_table *rt)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (r->state != REGION_FREE || !r->committed)
+            continue;
+        os_uncommit(r->bottom, rt->region_size);
+        rgc_meta_free(r->marks);
+        r->marks = NULL;
+        r->committed = false;
+        r->poisoned = false;
+        r->dirty = false; /* the OS hands back zero pages */
+        bitmap_clear(rt->committed_set, i);
+        rt->committed_count--;
+        bytes += rt->region_size;
+    }
+    return bytes;
+}

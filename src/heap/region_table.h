@@ -1,0 +1,98 @@
+/*
+ * region_table.h — the heap as an array of equal, power-of-two regions.
+ *
+ * Owns every region's metadata (outside the heap) and the set of free
+ * regions.  Invariants:
+ *   - region i covers [base + i*size, base + (i+1)*size); region_of() is O(1);
+ *   - a region's objects lie in [bottom, top) and parse back to back;
+ *   - a FREE region holds no object and has no forwarding table;
+ *   - "committed" regions are readable and writable; free regions stay
+ *     committed (warm) until region_table_uncommit_free();
+ *   - "dirty" regions may hold non-zero bytes at or above top: whoever
+ *     allocates there zeroes first.
+ */
+#ifndef RGC_HEAP_REGION_TABLE_H
+#define RGC_HEAP_REGION_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap/reservation.h"
+
+enum region_state {
+    REGION_FREE,
+    REGION_ALLOC,            /* a mutator's or an evacuation's bump region */
+    REGION_FULL,
+    REGION_HUMONGOUS_START,  /* first region of one large object          */
+    REGION_HUMONGOUS_CONT,   /* the rest of its run                       */
+};
+
+struct forwarding;
+
+struct region {
+    uintptr_t bottom, top, end;
+    enum region_state state;
+    uint32_t index;
+    uint32_t span;           /* HUMONGOUS_START: regions in the run       */
+    uint32_t pin_count;      /* objects pinned in this region              */
+    bool committed;
+    bool dirty;
+    bool poisoned;
+    bool in_relocation_set;
+    bool evacuation_failed;
+    size_t live_bytes;       /* marked bytes (set by the last mark)        */
+    size_t live_objects;
+    uint64_t *marks;         /* one bit per word from bottom, or NULL     */
+    struct forwarding *forwarding; /* while in the relocation set          */
+};
+
+struct region_table {
+    struct reservation res;
+    uintptr_t base;
+    size_t region_size;
+    unsigned shift;
+    size_t count;
+    struct region *regions;
+    uint64_t *free_set;      /* bit i: region i is FREE                   */
+    uint64_t *committed_set; /* bit i: region i is committed              */
+    size_t free_count;
+    size_t committed_count;
+    bool poison;             /* protect free regions to trap stale use    */
+};
+
+int region_table_init(struct region_table *rt, size_t heap_max,
+                      size_t region_size, bool pretouch, bool poison);
+void region_table_destroy(struct region_table *rt);
+
+static inline bool heap_contains(const struct region_table *rt, uintptr_t a)
+{
+    return a - rt->base < rt->count << rt->shift;
+}
+
+static inline struct region *region_of(const struct region_table *rt,
+                                       uintptr_t a)
+{
+    return &rt->regions[(a - rt->base) >> rt->shift];
+}
+
+/* Take one free region (committed ones first) into the given state, or NULL. */
+struct region *region_table_take(struct region_table *rt,
+                                 enum region_state state);
+/* Take n contiguous free regions for a humongous object, or NULL. */
+struct region *region_table_take_run(struct region_table *rt, size_t n);
+/* Return a region (a humongous start: its whole run) to the free set. */
+void region_table_release(struct region_table *rt, struct region *r);
+/* Give the memory of every free region back to the OS; returns bytes. */
+size_t region_table_uncommit_free(struct region_table *rt);
+
+/* The region's mark bitmap, allocated on first use (NULL: out of memory). */
+uint64_t *region_marks(struct region_table *rt, struct region *r);
+size_t region_mark_words(const struct region_table *rt);
+
+static inline size_t region_word_index(const struct region *r, uintptr_t a)
+{
+    return (a - r->bottom) / 8;
+}
+
+#endif

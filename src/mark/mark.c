@@ -1,0 +1,70 @@
+/*
+ * mark.c — the marking `reach` function, live-byte accounting, and walking
+ * marked objects.  A reference that leaves the heap or lands in a free region
+ * can only come from a lying type descriptor or a stale pointer stored by the
+ * embedder: it is reported as fatal rather than followed.
+ */
+#include "mark/mark.h"
+
+#include <string.h>
+
+#include "base/bitmap.h"
+#include "base/error.h"
+#include "object/header.h"
+
+bool mark_object(struct region_table *rt, struct region *r, uintptr_t start)
+{
+    uint64_t *marks = region_marks(rt, r);
+    if (!marks)
+        rgc_fatal("no memory for the mark bitmap of region %u", r->index);
+    if (bitmap_test_and_set(marks, region_word_index(r, start)))
+        return false;
+    r->live_bytes += object_footprint(header_payload(object_header_at(start)));
+    r->live_objects++;
+    return true;
+}
+
+static bool mark_reach(void *ctx, rgc_ref *slot, uintptr_t start)
+{
+    struct region_table *rt = ctx;
+    if (!heap_contains(rt, start))
+        rgc_fatal("slot %p holds %p, which is not in the heap",
+                  (void *)slot, (void *)(start + RGC__HEADER_BYTES));
+    struct region *r = region_of(rt, start);
+    if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
+        rgc_fatal("slot %p holds %p, which is not an object (region %u is "
+                  "%s): a stale or forged reference",
+                  (void *)slot, (void *)(start + RGC__HEADER_BYTES), r->index,
+                  r->state == REGION_FREE ? "free" : "inside a large object");
+    return mark_object(rt, r, start) &&
+           header_type(object_header_at(start)) != RGC_TYPE_BYTES;
+}
+
+size_t mark_live(struct region_table *rt, const struct type_table *types,
+                 roots_fn roots, void *roots_ctx)
+{
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        r->live_bytes = 0;
+        r->live_objects = 0;
+        if (r->marks && r->state != REGION_FREE)
+            memset(r->marks, 0, region_mark_words(rt) * 8);
+    }
+    struct trace tr = {.types = types, .reach = mark_reach, .ctx = rt};
+    trace_from_roots(&tr, roots, roots_ctx);
+    size_t live = 0;
+    for (size_t i = 0; i < rt->count; i++)
+        live += rt->regions[i].live_bytes;
+    return live;
+}
+
+void marked_objects_visit(struct region_table *rt, struct region *r,
+                          object_fn fn, void *ctx)
+{
+    if (!r->marks)
+        return;
+    size_t nbits = rt->region_size / 8;
+    for (size_t i = bitmap_next_set(r->marks, 0, nbits); i < nbits;
+         i = bitmap_next_set(r->marks, i + 1, nbits))
+        fn(ctx, r, r->bottom + i * 8);
+}

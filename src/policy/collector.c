@@ -1,0 +1,152 @@
+/*
+ * collector.c — the collection cycle, top to bottom.
+ *
+ * This version stops the world for the whole cycle (the concurrent phases
+ * are later work, docs/limitations.md).  The phases, in order:
+ *
+ *   1. retire   the mutator's TLAB and allocation region, so every region's
+ *               [bottom, top) is exact and parsable;
+ *   2. verify   (option) the heap before anything changes;
+ *   3. mark     from the roots with an explicit stack; live bytes per region;
+ *   4. select   the relocation set: sparsest regions first, within the free
+ *               space available to copy into (relocate/relocation_set.h);
+ *   5. evacuate live objects of the set into fresh regions, recording the
+ *               moves in per-region forwarding tables;
+ *   6. update   every root and every live object's slots: forward moved
+ *               targets and flip all of them to the new good color;
+ *   7. reclaim  evacuated regions and dead large objects;
+ *   8. account  used/live/trigger, verify (option) again, and for
+ *               RGC_COLLECT_RELEASE give free memory back to the OS.
+ *
+ * The whole cycle is one pause, recorded in the pause histogram.
+ */
+#include "policy/collector.h"
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "mark/mark.h"
+#include "relocate/evacuate.h"
+#include "relocate/forwarding.h"
+#include "verify/verify.h"
+
+void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
+{
+    struct rgc_heap *heap = ctx;
+    if (heap->thread)
+        handles_visit(heap->thread, visit, visit_ctx);
+    global_roots_visit(&heap->roots, visit, visit_ctx);
+}
+
+static void verify(struct rgc_heap *heap, const char *when)
+{
+    size_t problems =
+        verify_heap(&heap->regions, &heap->types, collector_visit_roots, heap,
+                    heap->good_color, when);
+    if (problems)
+        rgc_fatal("heap verification %s found %zu problems", when, problems);
+}
+
+static void retire_allocation(struct rgc_heap *heap)
+{
+    if (!heap->thread)
+        return;
+    size_t bytes = tlab_retire_region(heap->thread);
+    heap->used += bytes;
+    heap->bytes_allocated += bytes;
+}
+
+static uintptr_t next_color(uintptr_t color)
+{
+    return color == RGC_COLOR_MARKED0 ? RGC_COLOR_MARKED1 : RGC_COLOR_MARKED0;
+}
+
+static void flip_color(struct rgc_heap *heap)
+{
+    heap->good_color = next_color(heap->good_color);
+    if (heap->thread) {
+        heap->thread->fast.good_color = heap->good_color;
+        heap->thread->fast.bad_mask = RGC_COLOR_MASK & ~heap->good_color;
+    }
+}
+
+static void reclaim(struct rgc_heap *heap, struct relocation_set *rs)
+{
+    struct region_table *rt = &heap->regions;
+    for (size_t i = 0; i < rs->count; i++) {
+        struct region *r = rs->regions[i];
+        forwarding_destroy(r->forwarding);
+        r->forwarding = NULL;
+        if (r->evacuation_failed) {
+            r->in_relocation_set = false;
+            r->evacuation_failed = false;
+            continue;
+        }
+        region_table_release(rt, r);
+        heap->regions_freed++;
+    }
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (r->state == REGION_HUMONGOUS_START && !r->live_objects &&
+            !r->pin_count) {
+            heap->regions_freed += r->span;
+            region_table_release(rt, r);
+        }
+    }
+}
+
+static size_t used_bytes(const struct region_table *rt)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < rt->count; i++)
+        used += rt->regions[i].top - rt->regions[i].bottom;
+    return used;
+}
+
+static void set_trigger(struct rgc_heap *heap)
+{
+    size_t region = heap->regions.region_size;
+    size_t grown = heap->live + heap->live / 100 * heap->config.growth_percent;
+    size_t floor = 8 * region; /* tiny live sets: do not collect constantly */
+    heap->trigger = grown > floor ? grown : floor;
+}
+
+bool collector_should_start(const struct rgc_heap *heap)
+{
+    return heap->used >= heap->trigger;
+}
+
+void collector_run(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
+{
+    uint64_t start = rgc_now_ns();
+    struct region_table *rt = &heap->regions;
+    heap->collecting = true;
+
+    retire_allocation(heap);
+    if (heap->config.verify)
+        verify(heap, "before collection");
+
+    heap->live = mark_live(rt, &heap->types, collector_visit_roots, heap);
+
+    struct relocation_set rs;
+    if (relocation_set_select(&rs, rt, full,
+                              heap->config.evacuate_live_percent) != RGC_OK)
+        rs = (struct relocation_set){0}; /* collect without moving */
+    heap->bytes_copied += evacuate(&rs, rt);
+
+    flip_color(heap);
+    update_references(rt, &heap->types, collector_visit_roots, heap,
+                      heap->good_color);
+    reclaim(heap, &rs);
+    relocation_set_destroy(&rs);
+
+    heap->used = used_bytes(rt);
+    set_trigger(heap);
+    heap->cycles++;
+    if (heap->config.verify)
+        verify(heap, "after collection");
+    if (kind == RGC_COLLECT_RELEASE)
+        region_table_uncommit_free(rt);
+
+    heap->collecting = false;
+    histogram_record(&heap->pauses, rgc_now_ns() - start);
+}

@@ -1,0 +1,133 @@
+/*
+ * evacuate.c — copy, forward, and fix references (stop-the-world).
+ *
+ * Copies are bump-allocated into fresh regions taken from the free set
+ * (never into a region being evacuated: its forwarding table is still keyed
+ * by its old addresses).  If the free set runs dry, evacuation of the
+ * current region stops where it is: copied objects stay forwarded, the rest
+ * stay in place, and the region is kept (G1's "evacuation failure").
+ */
+#include "relocate/evacuate.h"
+
+#include <string.h>
+
+#include "base/bitmap.h"
+#include "mark/mark.h"
+#include "object/header.h"
+#include "relocate/forwarding.h"
+
+struct evacuation {
+    struct region_table *rt;
+    struct region *dest;
+    size_t copied;
+    bool out_of_space;
+};
+
+static uintptr_t copy_space(struct evacuation *ev, size_t bytes)
+{
+    struct region *d = ev->dest;
+    if (!d || d->end - d->top < bytes) {
+        if (d)
+            d->state = REGION_FULL;
+        d = ev->dest = region_table_take(ev->rt, REGION_ALLOC);
+        if (!d)
+            return 0;
+    }
+    uintptr_t p = d->top;
+    d->top += bytes;
+    return p;
+}
+
+static void copy_object(void *ctx, struct region *r, uintptr_t start)
+{
+    struct evacuation *ev = ctx;
+    if (ev->out_of_space)
+        return;
+    size_t bytes = object_footprint(header_payload(object_header_at(start)));
+    uintptr_t to = copy_space(ev, bytes);
+    if (!to) {
+        ev->out_of_space = true;
+        r->evacuation_failed = true;
+        return;
+    }
+    memcpy((void *)to, (void *)start, bytes);
+    mark_object(ev->rt, ev->dest, to);
+    forwarding_insert(r->forwarding, region_word_index(r, start), to);
+    ev->copied += bytes;
+}
+
+/* A partly evacuated region keeps only its uncopied objects marked. */
+static void unmark_copied(void *ctx, struct region *r, uintptr_t start)
+{
+    (void)ctx;
+    size_t word = region_word_index(r, start);
+    if (!forwarding_find(r->forwarding, word))
+        return;
+    bitmap_clear(r->marks, word);
+    r->live_bytes -= object_footprint(header_payload(object_header_at(start)));
+    r->live_objects--;
+}
+
+size_t evacuate(struct relocation_set *rs, struct region_table *rt)
+{
+    struct evacuation ev = {.rt = rt};
+    for (size_t i = 0; i < rs->count; i++) {
+        struct region *r = rs->regions[i];
+        r->forwarding = forwarding_create(r->live_objects);
+        if (!r->forwarding || ev.out_of_space) {
+            r->evacuation_failed = true;
+            continue;
+        }
+        marked_objects_visit(rt, r, copy_object, &ev);
+        if (r->evacuation_failed)
+            marked_objects_visit(rt, r, unmark_copied, NULL);
+    }
+    if (ev.dest)
+        ev.dest->state = REGION_FULL;
+    return ev.copied;
+}
+
+struct updater {
+    const struct region_table *rt;
+    const struct type_table *types;
+    uintptr_t color;
+};
+
+static void fix_slot(rgc_ref *slot, void *ctx)
+{
+    struct updater *u = ctx;
+    uintptr_t addr = slot->bits_ & RGC__ADDR_MASK;
+    if (addr) {
+        uintptr_t start = object_start((void *)addr);
+        struct region *r = region_of(u->rt, start);
+        uintptr_t to = r->forwarding
+                           ? forwarding_find(r->forwarding,
+                                             region_word_index(r, start))
+                           : 0;
+        if (to)
+            addr = (uintptr_t)object_payload(to);
+    }
+    slot->bits_ = addr | u->color;
+}
+
+static void fix_object(void *ctx, struct region *r, uintptr_t start)
+{
+    (void)r;
+    struct updater *u = ctx;
+    object_visit_refs(u->types, start, fix_slot, u);
+}
+
+void update_references(struct region_table *rt,
+                       const struct type_table *types, roots_fn roots,
+                       void *roots_ctx, uintptr_t color)
+{
+    struct updater u = {rt, types, color};
+    roots(roots_ctx, fix_slot, &u);
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        bool evacuated = r->in_relocation_set && !r->evacuation_failed;
+        if ((r->state == REGION_FULL || r->state == REGION_HUMONGOUS_START) &&
+            !evacuated)
+            marked_objects_visit(rt, r, fix_object, &u);
+    }
+}

@@ -1,0 +1,60 @@
+/* relocation_set.c — candidate filtering, sparsest-first ordering, budget. */
+#include "relocate/relocation_set.h"
+
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "base/meta.h"
+
+static int by_live_bytes(const void *a, const void *b)
+{
+    const struct region *x = *(struct region *const *)a;
+    const struct region *y = *(struct region *const *)b;
+    return (x->live_bytes > y->live_bytes) - (x->live_bytes < y->live_bytes);
+}
+
+static bool is_candidate(const struct region_table *rt, const struct region *r,
+                         bool full, unsigned live_percent)
+{
+    if (r->state != REGION_FULL || r->pin_count)
+        return false;
+    size_t used = r->top - r->bottom;
+    if (r->live_bytes == used)
+        return false; /* no garbage: copying gains nothing */
+    return full || r->live_bytes * 100 <= (size_t)live_percent * rt->region_size;
+}
+
+int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
+                          bool full, unsigned live_percent)
+{
+    *rs = (struct relocation_set){0};
+    rs->regions = rgc_meta_calloc(rt->count ? rt->count : 1,
+                                  sizeof *rs->regions);
+    if (!rs->regions)
+        return rgc_fail(RGC_ENOMEM, "no memory to select a relocation set");
+    size_t n = 0;
+    for (size_t i = 0; i < rt->count; i++)
+        if (is_candidate(rt, &rt->regions[i], full, live_percent))
+            rs->regions[n++] = &rt->regions[i];
+    qsort(rs->regions, n, sizeof *rs->regions, by_live_bytes);
+
+    /* Copies are bump-allocated into free regions; an object never spans
+     * two, so keep one region of slack for the tails left behind. */
+    size_t room = rt->free_count > 1 ? (rt->free_count - 1) * rt->region_size
+                                     : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct region *r = rs->regions[i];
+        if (r->live_bytes && rs->live_bytes + r->live_bytes > room)
+            break;
+        rs->live_bytes += r->live_bytes;
+        r->in_relocation_set = true;
+        rs->count++;
+    }
+    return RGC_OK;
+}
+
+void relocation_set_destroy(struct relocation_set *rs)
+{
+    rgc_meta_free(rs->regions);
+    *rs = (struct relocation_set){0};
+}

@@ -1,0 +1,30 @@
+/*
+ * relocation_set.h — choosing the regions a cycle evacuates.
+ *
+ * Selection rule (docs/design.md, "Selecting the relocation set"): among
+ * full, unpinned, non-humongous regions that hold garbage, take those with
+ * the fewest live bytes first; a routine cycle only takes regions at most
+ * live_percent live, a full collection takes every region with garbage; stop
+ * before the live bytes to copy exceed the free space to copy them into.
+ * Regions with nothing live are always taken: they cost no copying.
+ */
+#ifndef RGC_RELOCATE_RELOCATION_SET_H
+#define RGC_RELOCATE_RELOCATION_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "heap/region_table.h"
+
+struct relocation_set {
+    struct region **regions;
+    size_t count;
+    size_t live_bytes;
+};
+
+/* Returns RGC_OK or RGC_ENOMEM (no memory for the candidate list). */
+int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
+                          bool full, unsigned live_percent);
+void relocation_set_destroy(struct relocation_set *rs);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * rgc_heap.h — struct rgc_heap, the aggregate that ties the layers together.
+ * Only the cycle driver (policy/) and the API layer (api/) include it; the
+ * layers below receive the one component they work on.
+ */
+#ifndef RGC_HEAP_H
+#define RGC_HEAP_H
+
+#include "heap/region_table.h"
+#include "object/type_table.h"
+#include "rgc.h"
+#include "roots/global_roots.h"
+#include "stats/histogram.h"
+#include "thread/thread.h"
+
+/* Colors (docs/design.md): two mark epochs alternate as the good color; the
+ * remapped color is reserved for concurrent relocation. */
+#define RGC_COLOR_MARKED0 ((uintptr_t)1 << 60)
+#define RGC_COLOR_MARKED1 ((uintptr_t)1 << 61)
+#define RGC_COLOR_REMAPPED ((uintptr_t)1 << 62)
+#define RGC_COLOR_MASK                                                         \
+    (RGC_COLOR_MARKED0 | RGC_COLOR_MARKED1 | RGC_COLOR_REMAPPED)
+
+struct rgc_heap {
+    rgc_config config;
+    struct region_table regions;
+    struct type_table types;
+    struct global_roots roots;
+    struct rgc_thread *thread; /* the attached thread, if any */
+    uintptr_t good_color;
+
+    size_t used;         /* object bytes in regions, retired TLABs included */
+    size_t live;         /* live bytes found by the last cycle             */
+    size_t trigger;      /* start a cycle when used reaches this           */
+    bool collecting;
+
+    uint64_t cycles;
+    uint64_t bytes_allocated; /* retired TLABs and large objects         */
+    uint64_t bytes_copied;
+    uint64_t regions_freed;
+    uint64_t oom_count;
+    struct histogram pauses;
+};
+
+#endif

@@ -1,0 +1,111 @@
+/* test_region_table.c — address arithmetic, free set, runs, commit/uncommit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heap/region_table.h"
+
+#define REGION (256u << 10)
+
+static void regions_tile_the_reservation(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 16 * REGION, REGION, false, false),
+                     0);
+    assert_int_equal(rt.count, 16);
+    assert_int_equal(rt.base % REGION, 0);
+    for (size_t i = 0; i < rt.count; i++) {
+        struct region *r = &rt.regions[i];
+        assert_ptr_equal(region_of(&rt, r->bottom), r);
+        assert_ptr_equal(region_of(&rt, r->end - 1), r);
+        assert_true(heap_contains(&rt, r->bottom));
+    }
+    assert_false(heap_contains(&rt, rt.base + 16 * REGION));
+    assert_false(heap_contains(&rt, rt.base - 1));
+    assert_int_equal(rt.committed_count, 0);
+    region_table_destroy(&rt);
+}
+
+static void take_commits_and_prefers_warm_regions(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 8 * REGION, REGION, false, false),
+                     0);
+    struct region *a = region_table_take(&rt, REGION_ALLOC);
+    struct region *b = region_table_take(&rt, REGION_ALLOC);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(rt.committed_count, 2);
+    assert_int_equal(rt.free_count, 6);
+    memset((void *)b->bottom, 0xab, REGION); /* committed: writable */
+    b->top = b->end;
+    region_table_release(&rt, b);
+    assert_true(b->dirty);
+    assert_int_equal(rt.free_count, 7);
+    /* the warm (committed) region comes back before a cold one */
+    struct region *c = region_table_take(&rt, REGION_FULL);
+    assert_ptr_equal(c, b);
+    assert_int_equal(rt.committed_count, 2);
+    region_table_release(&rt, c);
+    region_table_release(&rt, a);
+    assert_int_equal(region_table_uncommit_free(&rt), 2 * REGION);
+    assert_int_equal(rt.committed_count, 0);
+    assert_false(b->dirty);
+    region_table_destroy(&rt);
+}
+
+static void exhaustion_returns_null(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 4 * REGION, REGION, false, false),
+                     0);
+    for (int i = 0; i < 4; i++)
+        assert_non_null(region_table_take(&rt, REGION_ALLOC));
+    assert_null(region_table_take(&rt, REGION_ALLOC));
+    assert_null(region_table_take_run(&rt, 1));
+    region_table_destroy(&rt);
+}
+
+static void humongous_runs_are_contiguous(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 8 * REGION, REGION, true, false),
+                     0);
+    assert_int_equal(rt.committed_count, 8); /* pretouch */
+    struct region *one = region_table_take(&rt, REGION_ALLOC);  /* 0 */
+    struct region *gap = region_table_take(&rt, REGION_ALLOC);  /* 1 */
+    region_table_take(&rt, REGION_ALLOC);                       /* 2 */
+    region_table_release(&rt, gap); /* free: 1, 3..7 */
+    struct region *run = region_table_take_run(&rt, 4);
+    assert_non_null(run);
+    assert_int_equal(run->index, 3);
+    assert_int_equal(run->state, REGION_HUMONGOUS_START);
+    assert_int_equal(run->span, 4);
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(run[i].state, REGION_HUMONGOUS_CONT);
+    assert_null(region_table_take_run(&rt, 2)); /* only 1 and 7 are free */
+    region_table_release(&rt, run);
+    assert_int_equal(rt.free_count, 6);
+    assert_non_null(region_table_take_run(&rt, 5));
+    (void)one;
+    region_table_destroy(&rt);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(regions_tile_the_reservation),
+        cmocka_unit_test(take_commits_and_prefers_warm_regions),
+        cmocka_unit_test(exhaustion_returns_null),
+        cmocka_unit_test(humongous_runs_are_contiguous),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
