@@ -1,0 +1,100 @@
+/* test_relocation_set.c — the selection rule: candidates, order, budget. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "relocate/relocation_set.h"
+
+#define REGION (256u << 10)
+
+static struct region_table rt;
+
+/* A FULL region holding `used` bytes of which `live` are live. */
+static struct region *filled(size_t used, size_t live)
+{
+    struct region *r = region_table_take(&rt, REGION_FULL);
+    assert_non_null(r);
+    r->top = r->bottom + used;
+    r->live_bytes = live;
+    return r;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return region_table_init(&rt, 16 * REGION, REGION, false, false);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    region_table_destroy(&rt);
+    return 0;
+}
+
+static void routine_cycles_take_sparse_regions_sparsest_first(void **state)
+{
+    (void)state;
+    struct region *dense = filled(REGION, REGION * 9 / 10);
+    struct region *half = filled(REGION, REGION / 2);
+    struct region *empty = filled(REGION, 0);
+    struct region *clean = filled(REGION / 4, REGION / 4); /* no garbage */
+    struct region *pinned = filled(REGION, 0);
+    pinned->pin_count = 1;
+    struct relocation_set rs;
+    assert_int_equal(relocation_set_select(&rs, &rt, false, 75), 0);
+    assert_int_equal(rs.count, 2);
+    assert_ptr_equal(rs.regions[0], empty);
+    assert_ptr_equal(rs.regions[1], half);
+    assert_int_equal(rs.live_bytes, REGION / 2);
+    assert_true(half->in_relocation_set && empty->in_relocation_set);
+    assert_false(dense->in_relocation_set || clean->in_relocation_set ||
+                 pinned->in_relocation_set);
+    relocation_set_destroy(&rs);
+}
+
+static void full_collections_take_every_region_with_garbage(void **state)
+{
+    (void)state;
+    filled(REGION, REGION * 9 / 10);
+    filled(REGION, REGION - 8);
+    filled(REGION / 2, REGION / 2); /* no garbage */
+    struct relocation_set rs;
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
+    assert_int_equal(rs.count, 2);
+    relocation_set_destroy(&rs);
+}
+
+static void selection_stops_at_the_free_space(void **state)
+{
+    (void)state;
+    /* 12 half-live regions and 3 free ones: room for (3 - 1) regions of
+     * copies, i.e. 4 half-live regions; empty regions always fit. */
+    for (int i = 0; i < 12; i++)
+        filled(REGION, REGION / 2);
+    struct region *empty = filled(REGION, 0);
+    (void)empty;
+    assert_int_equal(rt.free_count, 3);
+    struct relocation_set rs;
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
+    assert_int_equal(rs.count, 1 + 4); /* the empty one + 2 regions of room */
+    assert_int_equal(rs.live_bytes, 4 * (REGION / 2));
+    relocation_set_destroy(&rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            routine_cycles_take_sparse_regions_sparsest_first, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            full_collections_take_every_region_with_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(selection_stops_at_the_free_space,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
