@@ -1,0 +1,69 @@
+/* allocator.c — names of the allocators and their malloc/free entry points. */
+#include "allocator.h"
+
+#include <string.h>
+
+#include <gperftools/tcmalloc.h>
+
+/* glibc's own allocator, whichever malloc the process resolves (tcmalloc,
+ * once linked, interposes malloc itself). */
+extern void *__libc_malloc(size_t size);
+extern void __libc_free(void *p);
+
+/* Weak, so a build linked without tcmalloc (the sanitizer build) still
+ * links and reports tcmalloc as unavailable instead. */
+#pragma weak tc_malloc
+#pragma weak tc_free
+
+static const char *const names[ALLOC_COUNT] = {
+    [ALLOC_RGC] = "rgc",
+    [ALLOC_GLIBC] = "glibc",
+    [ALLOC_TCMALLOC] = "tcmalloc",
+};
+
+const char *alloc_name(enum alloc_kind kind)
+{
+    return kind < ALLOC_COUNT ? names[kind] : "?";
+}
+
+bool alloc_parse(const char *s, enum alloc_kind *kind)
+{
+    for (int k = 0; k < ALLOC_COUNT; k++)
+        if (strcmp(s, names[k]) == 0) {
+            *kind = (enum alloc_kind)k;
+            return true;
+        }
+    return false;
+}
+
+static const struct malloc_api glibc_api = {"glibc", __libc_malloc,
+                                            __libc_free};
+static const struct malloc_api tcmalloc_api = {"tcmalloc", tc_malloc,
+                                               tc_free};
+
+static bool tcmalloc_linked(void)
+{
+    void *(*volatile m)(size_t) = tc_malloc;
+    void (*volatile f)(void *) = tc_free;
+    return m != NULL && f != NULL;
+}
+
+const struct malloc_api *alloc_malloc_api(enum alloc_kind kind)
+{
+    switch (kind) {
+    case ALLOC_GLIBC:
+        return &glibc_api;
+    case ALLOC_TCMALLOC:
+        return tcmalloc_linked() ? &tcmalloc_api : NULL;
+    default:
+        return NULL;
+    }
+}
+
+const char *alloc_unavailable(enum alloc_kind kind)
+{
+    if (kind == ALLOC_TCMALLOC && !tcmalloc_linked())
+        return "tcmalloc is not linked into this binary "
+               "(link with -ltcmalloc_minimal)";
+    return NULL;
+}

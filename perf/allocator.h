@@ -1,0 +1,40 @@
+/*
+ * allocator.h — the three allocators rgc-bench compares.
+ *
+ * rgc is a moving collector with its own API (perf/rgc_session.h); glibc and
+ * tcmalloc are malloc/free pairs reached through their explicit entry points
+ * (__libc_malloc, tc_malloc), so both run from the same source in one binary
+ * whatever malloc the process itself resolves to.
+ */
+#ifndef RGC_PERF_ALLOCATOR_H
+#define RGC_PERF_ALLOCATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum alloc_kind {
+    ALLOC_RGC,
+    ALLOC_GLIBC,
+    ALLOC_TCMALLOC,
+    ALLOC_COUNT
+};
+
+/* "rgc", "glibc", "tcmalloc". */
+const char *alloc_name(enum alloc_kind kind);
+/* The kind named s; false if there is none. */
+bool alloc_parse(const char *s, enum alloc_kind *kind);
+
+struct malloc_api {
+    const char *name;
+    void *(*malloc)(size_t size);
+    void (*free)(void *p);
+};
+
+/* glibc's or tcmalloc's malloc/free; NULL for rgc, and for tcmalloc when the
+ * binary was linked without it (its entry points are weak references). */
+const struct malloc_api *alloc_malloc_api(enum alloc_kind kind);
+
+/* Why alloc_malloc_api(kind) or the allocator is unavailable, or NULL. */
+const char *alloc_unavailable(enum alloc_kind kind);
+
+#endif

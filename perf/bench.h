@@ -1,0 +1,106 @@
+/*
+ * bench.h — what every part of rgc-bench shares: the result of one run of
+ * one workload on one allocator, the workload entry points, the clock.
+ *
+ * Each run happens in a forked child (perf/runner.c), so a run's peak RSS and
+ * heap state belong to that allocator alone; the child fills a struct
+ * run_result and sends it to the parent through a pipe, which is why the
+ * struct holds no pointers.
+ */
+#ifndef RGC_PERF_BENCH_H
+#define RGC_PERF_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <rgc.h>
+
+#include "allocator.h"
+#include "stats/histogram.h"
+
+#define NS_PER_MS 1000000ull
+
+static inline uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- parameters ------------------------------------------------------------ */
+
+struct msgbuf_params {
+    size_t window;      /* messages kept live (slots of the ring)      */
+    uint64_t messages;  /* pushes, each a fresh message               */
+    size_t msg_size;    /* bytes per message                          */
+    const char *options; /* rgc options ("" for none)                 */
+};
+
+struct gcbench_params {
+    int stretch_depth;    /* the first, short-lived tree               */
+    int long_lived_depth; /* the tree kept for the whole run           */
+    int min_depth, max_depth, depth_step; /* the short-lived trees     */
+    size_t array_size;    /* doubles in the long-lived array           */
+    const char *options;
+};
+
+/* ---- results ---------------------------------------------------------------- */
+
+#define BENCH_ERROR_MAX 256
+#define BENCH_MAX_PHASES 32
+
+struct phase_result {
+    char name[16];  /* "stretch", "long-lived", "top-down", "bottom-up" */
+    int depth;      /* tree depth of the phase                          */
+    uint64_t trees; /* trees built in the phase                         */
+    uint64_t ns;    /* wall time of the phase                           */
+};
+
+/* What rgc says about itself at the end of a run (rgc runs only). */
+struct gc_result {
+    bool present;
+    rgc_heap_stats stats;     /* rgc_stats at the end of the run           */
+    rgc_percentiles pauses;   /* rgc_pause_percentiles at the end          */
+    /* Pauses rebuilt from rgc_stats deltas (pause_count, pause_total_ns)
+     * read between operations: exact when one pause fell between two reads,
+     * the mean of the pauses otherwise (counted in probe_merged). */
+    struct histogram probe;
+    uint64_t probe_merged;
+};
+
+struct run_result {
+    enum alloc_kind alloc;
+    bool ok;
+    char error[BENCH_ERROR_MAX]; /* why !ok                                */
+    uint64_t total_ns;           /* the measured loop, wall clock          */
+    long rss_start_kb;           /* RSS before the workload started        */
+    long peak_rss_kb;            /* VmHWM (ru_maxrss) at the end           */
+    /* msgbuf */
+    struct histogram latency;    /* ns per push                            */
+    uint64_t over_1ms;           /* pushes that took more than 1 ms        */
+    /* gcbench */
+    unsigned phase_count;
+    struct phase_result phases[BENCH_MAX_PHASES];
+    struct gc_result gc;
+};
+
+/* Record a failure (printf-style) and mark the run failed. */
+void run_fail(struct run_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- workloads (run inside the child) ------------------------------------ */
+
+void msgbuf_run(const void *params, enum alloc_kind alloc,
+                struct run_result *out);
+void gcbench_run(const void *params, enum alloc_kind alloc,
+                 struct run_result *out);
+
+/* ---- process ------------------------------------------------------------- */
+
+/* Peak and current resident set of this process, in KiB (-1 if unknown). */
+long proc_peak_rss_kb(void);
+long proc_rss_kb(void);
+
+#endif

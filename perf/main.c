@@ -1,0 +1,255 @@
+/*
+ * main.c — rgc-bench: flags, one forked run per allocator, the report.
+ *
+ *   rgc-bench                    msgbuf, defaults, every allocator (ninja bench)
+ *   rgc-bench msgbuf [flags]     the message-buffer latency test
+ *   rgc-bench gcbench [flags]    Boehm's GCBench
+ *
+ * docs/benchmarks.md describes the workloads, the flags and the JSON keys.
+ * Exit status: 0 when every run succeeded, 1 when one failed (crashed, ran
+ * out of memory, or found its data corrupt), 2 for bad usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "report.h"
+#include "rgc_session.h"
+#include "runner.h"
+
+static const char usage_text[] =
+    "usage: rgc-bench [msgbuf | gcbench] [flags]\n"
+    "\n"
+    "  rgc-bench                  msgbuf with its defaults on every "
+    "allocator\n"
+    "  rgc-bench msgbuf [--window N] [--messages N] [--msg-size BYTES] "
+    "[common flags]\n"
+    "  rgc-bench gcbench [common flags]\n"
+    "\n"
+    "msgbuf flags:\n"
+    "  --window N          messages kept live, a ring of N slots (200000)\n"
+    "  --messages N        messages pushed, each replacing the one N-window "
+    "before (1000000)\n"
+    "  --msg-size BYTES    bytes per message (1024)\n"
+    "common flags:\n"
+    "  --alloc LIST        rgc, glibc, tcmalloc, a comma-separated list of "
+    "them, or all (all)\n"
+    "  --options OPTS      rgc options, key=value,... (docs/api.md); "
+    "RGC_OPTIONS applies on top\n"
+    "  --json              print one JSON object instead of tables\n"
+    "  --histograms        also print each allocator's push-latency "
+    "histogram (msgbuf)\n"
+    "  --settle-ms N       idle time between two allocators' runs (2000)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Each allocator runs in its own child process, one after the other.\n";
+
+static _Noreturn void usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "rgc-bench: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", usage_text);
+    exit(2);
+}
+
+/* A decimal number in [min, max], or a usage error. */
+static uint64_t parse_count(const char *flag, const char *s, uint64_t min,
+                            uint64_t max)
+{
+    uint64_t v = 0;
+    if (!*s)
+        usage_error("%s needs a number", flag);
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            usage_error("'%s' is not a decimal number", s);
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            usage_error("'%s' is too large", s);
+        v = v * 10 + d;
+    }
+    if (v < min || v > max) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s %s is out of range (%llu..%llu)", flag,
+                 s, (unsigned long long)min, (unsigned long long)max);
+        usage_error("%s", msg);
+    }
+    return v;
+}
+
+/* "all" or a comma-separated list of allocators, into a run order. */
+static unsigned parse_allocs(const char *s, enum alloc_kind *order)
+{
+    if (strcmp(s, "all") == 0) {
+        for (int k = 0; k < ALLOC_COUNT; k++)
+            order[k] = (enum alloc_kind)k;
+        return ALLOC_COUNT;
+    }
+    unsigned n = 0;
+    bool seen[ALLOC_COUNT] = {false};
+    const char *p = s;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char name[32];
+        enum alloc_kind k;
+        if (len == 0 || len >= sizeof name)
+            usage_error("bad --alloc list '%s'", s);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (!alloc_parse(name, &k))
+            usage_error("unknown allocator '%s' (rgc, glibc, tcmalloc, all)",
+                        name);
+        if (seen[k])
+            usage_error("allocator '%s' given twice", name);
+        seen[k] = true;
+        order[n++] = k;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const char *workload = "msgbuf";
+    int i = 1;
+    if (i < argc && argv[i][0] != '-') {
+        workload = argv[i++];
+        if (strcmp(workload, "msgbuf") != 0 &&
+            strcmp(workload, "gcbench") != 0)
+            usage_error("unknown workload '%s' (msgbuf, gcbench)", workload);
+    }
+    bool is_msgbuf = strcmp(workload, "msgbuf") == 0;
+
+    struct msgbuf_params mp = {
+        .window = 200000, .messages = 1000000, .msg_size = 1024,
+        .options = ""};
+    struct gcbench_params gp = {
+        .stretch_depth = 17, .long_lived_depth = 16, .min_depth = 4,
+        .max_depth = 16, .depth_step = 2, .array_size = 500000,
+        .options = ""};
+    const char *options = "";
+    enum alloc_kind order[ALLOC_COUNT];
+    unsigned nalloc = parse_allocs("all", order);
+    bool all_allocs = true;
+    bool json = false, histograms = false;
+    unsigned settle_ms = 2000;
+
+    for (; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strncmp(arg, "--", 2) != 0)
+            usage_error("unexpected argument '%s'", arg);
+        /* --flag=value or --flag value */
+        char flag[64];
+        const char *value = NULL;
+        const char *eq = strchr(arg, '=');
+        size_t flen = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (flen >= sizeof flag)
+            usage_error("unknown flag '%s'", arg);
+        memcpy(flag, arg, flen);
+        flag[flen] = '\0';
+        static const char *const known[] = {
+            "--json",     "--histograms", "--window",  "--messages",
+            "--msg-size", "--alloc",      "--options", "--settle-ms"};
+        bool is_known = false;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            is_known |= strcmp(flag, known[k]) == 0;
+        if (!is_known)
+            usage_error("unknown flag '%s'", flag);
+        bool boolean = strcmp(flag, "--json") == 0 ||
+                       strcmp(flag, "--histograms") == 0;
+        if (boolean) {
+            if (eq)
+                usage_error("%s takes no value", flag);
+        } else if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            usage_error("%s needs a value", flag);
+        }
+
+        bool msgbuf_flag = strcmp(flag, "--window") == 0 ||
+                           strcmp(flag, "--messages") == 0 ||
+                           strcmp(flag, "--msg-size") == 0;
+        if (msgbuf_flag && !is_msgbuf)
+            usage_error("%s is a msgbuf flag", flag);
+
+        if (strcmp(flag, "--json") == 0) {
+            json = true;
+        } else if (strcmp(flag, "--histograms") == 0) {
+            histograms = true;
+        } else if (strcmp(flag, "--window") == 0) {
+            mp.window = (size_t)parse_count(flag, value, 1, 1u << 30);
+        } else if (strcmp(flag, "--messages") == 0) {
+            mp.messages = parse_count(flag, value, 1, UINT64_MAX / 2);
+        } else if (strcmp(flag, "--msg-size") == 0) {
+            mp.msg_size = (size_t)parse_count(flag, value, 1, 1u << 30);
+        } else if (strcmp(flag, "--alloc") == 0) {
+            nalloc = parse_allocs(value, order);
+            all_allocs = strcmp(value, "all") == 0;
+        } else if (strcmp(flag, "--options") == 0) {
+            options = value;
+        } else { /* --settle-ms */
+            settle_ms = (unsigned)parse_count(flag, value, 0, 600000);
+        }
+    }
+
+    /* "all" means every allocator linked into this binary. */
+    if (all_allocs) {
+        unsigned kept = 0;
+        for (unsigned k = 0; k < nalloc; k++)
+            if (alloc_unavailable(order[k]))
+                fprintf(stderr, "rgc-bench: skipping %s: %s\n",
+                        alloc_name(order[k]), alloc_unavailable(order[k]));
+            else
+                order[kept++] = order[k];
+        nalloc = kept;
+    }
+
+    char err[512];
+    if (!rgc_options_valid(options, err, sizeof err))
+        usage_error("--options: %s", err);
+    mp.options = gp.options = options;
+
+    struct run_result *results = calloc(nalloc, sizeof *results);
+    if (!results) {
+        fprintf(stderr, "rgc-bench: out of memory\n");
+        return 1;
+    }
+    workload_fn fn = is_msgbuf ? msgbuf_run : gcbench_run;
+    const void *params = is_msgbuf ? (const void *)&mp : (const void *)&gp;
+    bool progress = isatty(STDERR_FILENO);
+    bool all_ok = true;
+    for (unsigned k = 0; k < nalloc; k++) {
+        if (k && settle_ms)
+            run_settle(settle_ms);
+        if (progress)
+            fprintf(stderr, "rgc-bench: %s on %s...\n", workload,
+                    alloc_name(order[k]));
+        run_isolated(fn, params, order[k], &results[k]);
+        all_ok &= results[k].ok;
+    }
+
+    struct report rep = {
+        .workload = workload,
+        .msgbuf = is_msgbuf ? &mp : NULL,
+        .gcbench = is_msgbuf ? NULL : &gp,
+        .settle_ms = settle_ms,
+        .results = results,
+        .count = nalloc,
+    };
+    if (json)
+        report_json(&rep, stdout);
+    else
+        report_table(&rep, histograms, stdout);
+    free(results);
+    return all_ok ? 0 : 1;
+}

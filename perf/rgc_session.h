@@ -1,0 +1,51 @@
+/*
+ * rgc_session.h — one rgc heap with the benchmark thread attached, and a
+ * probe that rebuilds the pause histogram from rgc's public statistics.
+ *
+ * rgc keeps its pause histogram inside the heap and only hands out
+ * percentiles; to print buckets the benchmark reads rgc_stats between
+ * operations (outside the timed region) and records each new pause from the
+ * change in pause_count and pause_total_ns.
+ */
+#ifndef RGC_PERF_RGC_SESSION_H
+#define RGC_PERF_RGC_SESSION_H
+
+#include "bench.h"
+
+struct rgc_session {
+    rgc_heap *heap;
+    rgc_thread *thread;
+    uint64_t seen_pauses;   /* pause_count at the last poll     */
+    uint64_t seen_pause_ns; /* pause_total_ns at the last poll  */
+    struct gc_result *gc;   /* where the probe records          */
+};
+
+/* Create a heap from the defaults plus options (may be "" or NULL) and
+ * attach the calling thread.  On failure marks *r failed and returns false. */
+bool rgc_session_open(struct rgc_session *s, const char *options,
+                      struct run_result *r);
+
+/* Record the pauses since the last poll.  Cheap: one rgc_stats call. */
+static inline void rgc_session_poll(struct rgc_session *s)
+{
+    rgc_heap_stats st;
+    rgc_stats(s->heap, &st);
+    if (st.pause_count == s->seen_pauses)
+        return;
+    uint64_t n = st.pause_count - s->seen_pauses;
+    uint64_t ns = st.pause_total_ns - s->seen_pause_ns;
+    for (uint64_t i = 0; i < n; i++)
+        histogram_record(&s->gc->probe, ns / n);
+    if (n > 1)
+        s->gc->probe_merged += n;
+    s->seen_pauses = st.pause_count;
+    s->seen_pause_ns = st.pause_total_ns;
+}
+
+/* Poll once more, store rgc's statistics into r->gc, detach, destroy. */
+void rgc_session_close(struct rgc_session *s, struct run_result *r);
+
+/* Check that options parse; on error writes rgc's reason into err. */
+bool rgc_options_valid(const char *options, char *err, size_t errlen);
+
+#endif
