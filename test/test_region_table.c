@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -46,7 +48,7 @@ static void take_commits_and_prefers_warm_regions(void **state)
     memset((void *)b->bottom, 0xab, REGION); /* committed: writable */
     b->top = b->end;
     region_table_release(&rt, b);
-    assert_true(b->dirty);
+    assert_int_equal(b->dirty_end, b->end); /* written to its end */
     assert_int_equal(rt.free_count, 7);
     /* the warm (committed) region comes back before a cold one */
     struct region *c = region_table_take(&rt, REGION_FULL);
@@ -56,7 +58,7 @@ static void take_commits_and_prefers_warm_regions(void **state)
     region_table_release(&rt, a);
     assert_int_equal(region_table_uncommit_free(&rt), 2 * REGION);
     assert_int_equal(rt.committed_count, 0);
-    assert_false(b->dirty);
+    assert_int_equal(b->dirty_end, b->bottom);
     region_table_destroy(&rt);
 }
 
@@ -99,6 +101,40 @@ static void humongous_runs_are_contiguous(void **state)
     region_table_destroy(&rt);
 }
 
+static size_t resident_pages(uintptr_t addr, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+    unsigned char vec[REGION / 4096 + 1];
+    assert_int_equal(mincore((void *)addr, len, vec), 0);
+    for (size_t i = 0; i < len / page; i++)
+        n += vec[i] & 1;
+    return n;
+}
+
+static void zeroing_touches_only_old_data(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 4 * REGION, REGION, false, false),
+                     0);
+    struct region *r = region_table_take(&rt, REGION_ALLOC);
+    region_zero(r, r->bottom, r->end); /* fresh: nothing to clear */
+    assert_int_equal(resident_pages(r->bottom, REGION), 0);
+
+    memset((void *)r->bottom, 0x5a, REGION / 4); /* a quarter used */
+    r->top = r->bottom + REGION / 4;
+    region_table_release(&rt, r);
+    assert_int_equal(r->dirty_end, r->bottom + REGION / 4);
+    struct region *again = region_table_take(&rt, REGION_ALLOC);
+    assert_ptr_equal(again, r); /* warm first */
+    region_zero(r, r->bottom, r->end);
+    /* the pages past the old data were never faulted in */
+    assert_int_equal(resident_pages(r->bottom + REGION / 2, REGION / 2), 0);
+    for (size_t i = 0; i < REGION; i++)
+        assert_int_equal(((unsigned char *)r->bottom)[i], 0);
+    region_table_destroy(&rt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +142,7 @@ int main(void)
         cmocka_unit_test(take_commits_and_prefers_warm_regions),
         cmocka_unit_test(exhaustion_returns_null),
         cmocka_unit_test(humongous_runs_are_contiguous),
+        cmocka_unit_test(zeroing_touches_only_old_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

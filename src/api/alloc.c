@@ -42,10 +42,7 @@ static struct region *take_large(struct rgc_heap *heap, size_t bytes)
     if (!r)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (r[i].dirty) {
-            memset((void *)r->bottom, 0, bytes);
-            break;
-        }
+        region_zero(&r[i], r[i].bottom, r->bottom + bytes);
     r->top = r->bottom + bytes;
     return r;
 }

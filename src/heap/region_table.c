@@ -36,7 +36,7 @@ int region_table_init(struct region_table *rt, size_t heap_max,
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         r->index = (uint32_t)i;
-        r->bottom = r->top = rt->base + (i << rt->shift);
+        r->bottom = r->top = r->dirty_end = rt->base + (i << rt->shift);
         r->end = r->bottom + region_size;
         r->state = REGION_FREE;
         bitmap_test_and_set(rt->free_set, i);
@@ -160,8 +160,12 @@ struct region *region_table_take_run(struct region_table *rt, size_t n)
 
 static void release_one(struct region_table *rt, struct region *r)
 {
-    if (r->top != r->bottom || r->state == REGION_HUMONGOUS_CONT)
-        r->dirty = true;
+    uintptr_t written = r->state == REGION_HUMONGOUS_START ||
+                                r->state == REGION_HUMONGOUS_CONT
+                            ? r->end /* the object may cover it all */
+                            : r->top;
+    if (written > r->dirty_end)
+        r->dirty_end = written;
     r->state = REGION_FREE;
     r->top = r->bottom;
     r->span = 0;
@@ -184,6 +188,14 @@ void region_table_release(struct region_table *rt, struct region *r)
         release_one(rt, r + i);
 }
 
+void region_zero(struct region *r, uintptr_t from, uintptr_t to)
+{
+    if (to > r->dirty_end)
+        to = r->dirty_end;
+    if (from < to)
+        memset((void *)from, 0, to - from);
+}
+
 size_t region_table_uncommit_free(struct region_table *rt)
 {
     size_t bytes = 0;
@@ -196,7 +208,7 @@ size_t region_table_uncommit_free(struct region_table *rt)
         r->marks = NULL;
         r->committed = false;
         r->poisoned = false;
-        r->dirty = false; /* the OS hands back zero pages */
+        r->dirty_end = r->bottom; /* the OS hands back zero pages */
         bitmap_clear(rt->committed_set, i);
         rt->committed_count--;
         bytes += rt->region_size;

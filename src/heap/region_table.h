@@ -8,8 +8,10 @@
  *   - a FREE region holds no object and has no forwarding table;
  *   - "committed" regions are readable and writable; free regions stay
  *     committed (warm) until region_table_uncommit_free();
- *   - "dirty" regions may hold non-zero bytes at or above top: whoever
- *     allocates there zeroes first.
+ *   - every byte in [dirty_end, end) is zero; below dirty_end, bytes at or
+ *     above top may be left from an earlier use, and whoever allocates
+ *     there zeroes them first (only those: never-touched pages stay
+ *     untouched).
  */
 #ifndef RGC_HEAP_REGION_TABLE_H
 #define RGC_HEAP_REGION_TABLE_H
@@ -37,7 +39,7 @@ struct region {
     uint32_t span;           /* HUMONGOUS_START: regions in the run       */
     uint32_t pin_count;      /* objects pinned in this region              */
     bool committed;
-    bool dirty;
+    uintptr_t dirty_end;     /* bytes from here to end are zero        */
     bool poisoned;
     bool in_relocation_set;
     bool evacuation_failed;
@@ -83,6 +85,8 @@ struct region *region_table_take(struct region_table *rt,
 struct region *region_table_take_run(struct region_table *rt, size_t n);
 /* Return a region (a humongous start: its whole run) to the free set. */
 void region_table_release(struct region_table *rt, struct region *r);
+/* Zero the bytes of [from, to) inside r that may hold old data. */
+void region_zero(struct region *r, uintptr_t from, uintptr_t to);
 /* Give the memory of every free region back to the OS; returns bytes. */
 size_t region_table_uncommit_free(struct region_table *rt);
 

@@ -46,8 +46,7 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt, size_t bytes,
     size_t want = bytes > tlab_size ? bytes : tlab_size;
     size_t room = r->end - r->top;
     size_t size = want < room ? want : room;
-    if (r->dirty)
-        memset((void *)r->top, 0, size);
+    region_zero(r, r->top, r->top + size);
     t->tlab_start = t->fast.tlab_top = r->top;
     t->fast.tlab_end = r->top + size;
     r->top += size;
