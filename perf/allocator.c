@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <gc/gc.h>
 #include <gperftools/tcmalloc.h>
 
 /* glibc's own allocator, whichever malloc the process resolves (tcmalloc,
@@ -19,6 +20,7 @@ static const char *const names[ALLOC_COUNT] = {
     [ALLOC_RGC] = "rgc",
     [ALLOC_GLIBC] = "glibc",
     [ALLOC_TCMALLOC] = "tcmalloc",
+    [ALLOC_BDWGC] = "bdwgc",
 };
 
 const char *alloc_name(enum alloc_kind kind)
@@ -41,6 +43,13 @@ static const struct malloc_api glibc_api = {"glibc", __libc_malloc,
 static const struct malloc_api tcmalloc_api = {"tcmalloc", tc_malloc,
                                                tc_free};
 
+static void *bdwgc_malloc(size_t size)
+{
+    return GC_MALLOC(size);
+}
+
+static const struct malloc_api bdwgc_api = {"bdwgc", bdwgc_malloc, NULL};
+
 static bool tcmalloc_linked(void)
 {
     void *(*volatile m)(size_t) = tc_malloc;
@@ -55,6 +64,9 @@ const struct malloc_api *alloc_malloc_api(enum alloc_kind kind)
         return &glibc_api;
     case ALLOC_TCMALLOC:
         return tcmalloc_linked() ? &tcmalloc_api : NULL;
+    case ALLOC_BDWGC:
+        GC_INIT(); /* each run is its own process: initialise there */
+        return &bdwgc_api;
     default:
         return NULL;
     }

@@ -1,10 +1,12 @@
 /*
- * allocator.h — the three allocators rgc-bench compares.
+ * allocator.h — the allocators rgc-bench compares.
  *
  * rgc is a moving collector with its own API (perf/rgc_session.h); glibc and
  * tcmalloc are malloc/free pairs reached through their explicit entry points
  * (__libc_malloc, tc_malloc), so both run from the same source in one binary
- * whatever malloc the process itself resolves to.
+ * whatever malloc the process itself resolves to.  bdwgc (the Boehm-Demers-
+ * Weiser conservative collector) runs the same malloc source with GC_MALLOC
+ * and no free: it finds the garbage itself.
  */
 #ifndef RGC_PERF_ALLOCATOR_H
 #define RGC_PERF_ALLOCATOR_H
@@ -16,10 +18,11 @@ enum alloc_kind {
     ALLOC_RGC,
     ALLOC_GLIBC,
     ALLOC_TCMALLOC,
+    ALLOC_BDWGC,
     ALLOC_COUNT
 };
 
-/* "rgc", "glibc", "tcmalloc". */
+/* "rgc", "glibc", "tcmalloc", "bdwgc". */
 const char *alloc_name(enum alloc_kind kind);
 /* The kind named s; false if there is none. */
 bool alloc_parse(const char *s, enum alloc_kind *kind);
@@ -27,7 +30,7 @@ bool alloc_parse(const char *s, enum alloc_kind *kind);
 struct malloc_api {
     const char *name;
     void *(*malloc)(size_t size);
-    void (*free)(void *p);
+    void (*free)(void *p); /* NULL: a collector, nothing to free */
 };
 
 /* glibc's or tcmalloc's malloc/free; NULL for rgc, and for tcmalloc when the

@@ -451,6 +451,8 @@ static void mfree_tree(struct malloc_bench *b, struct mnode *root)
 {
     struct walk *w = &b->free_stack;
     size_t top = 0;
+    if (!b->api->free)
+        return; /* a collector: dropping the tree is enough */
     if (root)
         w->nodes[top++] = root;
     while (top) {
@@ -572,7 +574,8 @@ static void run_malloc(const struct malloc_api *api,
         check_array(array, p->array_size, r);
 out:
     mfree_tree(&b, long_tree);
-    api->free(array);
+    if (api->free)
+        api->free(array);
     free(w.nodes);
     free(b.free_stack.nodes);
 }

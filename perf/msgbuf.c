@@ -152,7 +152,8 @@ static void run_malloc(const struct malloc_api *api,
             break;
         }
         memset(m, (int)(n & 0xff), size);
-        release(ring[slot]);
+        if (release)
+            release(ring[slot]);
         ring[slot] = m;
         uint64_t t1 = bench_now_ns();
         record_push(r, t1 - t0);
@@ -167,9 +168,11 @@ static void run_malloc(const struct malloc_api *api,
                 break;
         }
     }
-    for (size_t i = 0; i < slots; i++)
-        release(ring[i]);
-    release(ring);
+    if (release) {
+        for (size_t i = 0; i < slots; i++)
+            release(ring[i]);
+        release(ring);
+    }
 }
 
 void msgbuf_run(const void *params, enum alloc_kind alloc,
