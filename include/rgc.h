@@ -8,7 +8,8 @@
  * the contracts short.
  *
  * The one rule to remember: a raw pointer returned by rgc is valid only until
- * the calling thread's next safepoint (any allocation, rgc_collect).  Keep
+ * the calling thread's next safepoint (any allocation, rgc_safepoint,
+ * rgc_collect, rgc_blocking_enter).  Keep
  * pointers that must live longer in handles (rgc_handle) or registered roots.
  */
 #ifndef RGC_H
@@ -111,12 +112,28 @@ rgc_type rgc_type_register(rgc_heap *heap, const rgc_type_desc *desc);
 
 /* ---- threads ------------------------------------------------------------ */
 
-/* Attach the calling thread.  In this version at most one thread may be
- * attached at a time: a second attach fails with RGC_EUNSUPPORTED. */
+/* Attach the calling OS thread; any number of threads may be attached, at
+ * any time.  An OS thread can be attached to one heap at a time (RGC_ESTATE
+ * otherwise).  Every other call on the returned thread must come from the
+ * same OS thread. */
 rgc_thread *rgc_thread_attach(rgc_heap *heap);
 
-/* Detach.  Fails with RGC_ESTATE while handle scopes are open. */
+/* Detach.  Fails with RGC_ESTATE while handle scopes are open or inside a
+ * blocking region.  The rgc_thread must not be used afterwards: calls on a
+ * detached thread fail with RGC_ESTATE (abort in debug builds). */
 int rgc_thread_detach(rgc_thread *thread);
+
+/* A safepoint poll: cheap; call it in long loops that do not allocate, so a
+ * collection never waits long for this thread. */
+static inline void rgc_safepoint(rgc_thread *thread);
+
+/* Blocking (safe) regions: wrap calls that may block (I/O, locks, sleep).
+ * Inside, the collector does not wait for the thread; the thread must not
+ * touch the heap except pinned objects (which do not move), and raw
+ * pointers do not survive the region (handles do).  Leaving waits for a
+ * collection in progress to end.  Regions do not nest. */
+int rgc_blocking_enter(rgc_thread *thread);
+int rgc_blocking_leave(rgc_thread *thread);
 
 /* ---- allocation ---------------------------------------------------------- */
 /* All return zeroed memory, or NULL with rgc_last_error() set (and the
@@ -198,7 +215,8 @@ typedef struct rgc_heap_stats {
     size_t heap_max;          /* reserved bytes                           */
     size_t region_size;
     size_t committed;         /* bytes of regions backed by memory        */
-    size_t used;              /* bytes of objects not yet reclaimed       */
+    size_t used;              /* bytes of objects not yet reclaimed, not
+                                 counting threads' open TLABs              */
     size_t live_after_last_cycle; /* bytes marked live by the last cycle  */
     uint64_t cycles;
     uint64_t bytes_allocated; /* total, since creation                    */
@@ -220,6 +238,11 @@ typedef struct rgc_percentiles {
 /* Percentiles of every pause so far, from a log-linear histogram (values are
  * upper bounds of their bucket: at most 1/32 above the true value). */
 void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out);
+
+/* Percentiles of the time-to-safepoint of every pause: from the stop
+ * request until every attached thread was parked or in a blocking region
+ * (included in the pause times above). */
+void rgc_ttsp_percentiles(rgc_heap *heap, rgc_percentiles *out);
 
 #ifdef __cplusplus
 }

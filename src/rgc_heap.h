@@ -11,6 +11,7 @@
 #include "rgc.h"
 #include "roots/global_roots.h"
 #include "stats/histogram.h"
+#include "thread/safepoint.h"
 #include "thread/thread.h"
 
 /* Colors (docs/design.md): two mark epochs alternate as the good color; the
@@ -26,20 +27,33 @@ struct rgc_heap {
     struct region_table regions;
     struct type_table types;
     struct global_roots roots;
-    struct rgc_thread *thread; /* the attached thread, if any */
-    uintptr_t good_color;
+    struct safepoint safepoint;      /* attached threads; stopping them */
+    pthread_mutex_t gc_lock;         /* one collection at a time          */
+    pthread_mutex_t types_lock;      /* type registration                 */
+    pthread_mutex_t large_lock;      /* humongous run search              */
+    struct rgc_thread *spare_threads; /* detached, kept for reuse         */
+    struct spare_regions spare_regions; /* allocation regions left behind */
+    uintptr_t good_color;            /* changes only in a pause           */
 
+    /* Counters written by mutators use atomic adds; the rest change only
+     * in a pause (under gc_lock, world stopped). */
     size_t used;         /* object bytes in regions, retired TLABs included */
     size_t live;         /* live bytes found by the last cycle             */
     size_t trigger;      /* start a cycle when used reaches this           */
-    bool collecting;
-
     uint64_t cycles;
     uint64_t bytes_allocated; /* retired TLABs and large objects         */
     uint64_t bytes_copied;
     uint64_t regions_freed;
     uint64_t oom_count;
-    struct histogram pauses;
+    pthread_mutex_t stats_lock;   /* the histograms                      */
+    struct histogram pauses;  /* whole pause: time-to-safepoint + work   */
+    struct histogram ttsp;    /* time-to-safepoint alone                 */
 };
+
+/* Counters are read without locks (rgc_stats, the trigger), so every
+ * access is atomic; relaxed suffices: they order nothing. */
+#define HEAP_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+#define HEAP_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define HEAP_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
 
 #endif

@@ -60,7 +60,7 @@ static size_t run_verifier(struct fixture *f)
 {
     struct rgc_heap *h = f->heap;
     /* retire the TLAB so regions parse exactly, as a collection does */
-    h->used += tlab_retire(h->thread);
+    h->used += tlab_retire(f->t);
     return verify_heap(&h->regions, &h->types, collector_visit_roots, h,
                        h->good_color, "test");
 }

@@ -33,6 +33,7 @@ extern "C" {
 
 /* The head of every rgc_thread: what the inline paths touch. */
 struct rgc__thread_fast {
+    uintptr_t poll;         /* nonzero: the collector waits at a safepoint */
     uintptr_t tlab_top;     /* next free byte of the TLAB (zeroed memory) */
     uintptr_t tlab_end;
     uintptr_t good_color;   /* color stored with every new reference      */
@@ -45,6 +46,7 @@ struct rgc__thread_fast {
 
 void *rgc__alloc_slow(rgc_thread *thread, rgc_type type, uint64_t payload);
 uintptr_t rgc__load_slow(rgc_thread *thread, rgc_ref *slot, uintptr_t bits);
+void rgc__safepoint_slow(rgc_thread *thread);
 rgc_ref *rgc__handle_slow(rgc_thread *thread, void *obj);
 void rgc__index_fail(const void *refs, size_t i);
 
@@ -56,6 +58,14 @@ static inline struct rgc__thread_fast *rgc__fast(rgc_thread *thread)
 static inline uint64_t rgc__header(const void *obj)
 {
     return ((const uint64_t *)obj)[-1];
+}
+
+/* A safepoint poll: one load and a branch. */
+static inline void rgc_safepoint(rgc_thread *thread)
+{
+    if (RGC__UNLIKELY(__atomic_load_n(&rgc__fast(thread)->poll,
+                                      __ATOMIC_RELAXED)))
+        rgc__safepoint_slow(thread);
 }
 
 /* Bump-pointer allocation in the thread's TLAB, which is pre-zeroed. */

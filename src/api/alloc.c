@@ -1,26 +1,31 @@
 /*
- * alloc.c — the allocation slow path: TLAB refill, large objects, the
- * collection trigger, and the out-of-memory protocol.
+ * alloc.c — the allocation slow path: safepoint poll, TLAB refill, large
+ * objects, the collection trigger, and the out-of-memory protocol.
  *
  * Escalation, in order: refill from free regions; if the trigger has fired,
  * a routine cycle first; if no region is free, a full cycle; if that frees
  * nothing large enough, NULL with a reason, the oom callback, and a heap that
- * is exactly as usable as before.
+ * is exactly as usable as before.  When several threads run short at once,
+ * one collects and the others, finding a newer cycle done, just retry.
  */
 #include <string.h>
 
+#include "thread/thread_check.h"
 #include "base/error.h"
 #include "object/header.h"
 #include "policy/collector.h"
 #include "rgc_heap.h"
 
+#define OWN_FULL_CYCLES 3
+
 static void *out_of_memory(struct rgc_heap *heap, uint64_t payload)
 {
-    heap->oom_count++;
+    HEAP_ADD(heap->oom_count, 1);
     rgc_fail(RGC_ENOMEM,
              "rgc_alloc: heap exhausted: cannot allocate an object of %llu "
              "bytes (heap_max %zu, %zu bytes live after a full collection)",
-             (unsigned long long)payload, heap->config.heap_max, heap->live);
+             (unsigned long long)payload, heap->config.heap_max,
+             HEAP_GET(heap->live));
     if (heap->config.oom_callback)
         heap->config.oom_callback(heap, (size_t)payload,
                                   heap->config.oom_ctx);
@@ -30,46 +35,82 @@ static void *out_of_memory(struct rgc_heap *heap, uint64_t payload)
 static void retire_tlab(struct rgc_thread *t)
 {
     size_t bytes = tlab_retire(t);
-    t->heap->used += bytes;
-    t->heap->bytes_allocated += bytes;
+    HEAP_ADD(t->heap->used, bytes);
+    HEAP_ADD(t->heap->bytes_allocated, bytes);
 }
 
 static struct region *take_large(struct rgc_heap *heap, size_t bytes)
 {
     size_t n = (bytes + heap->regions.region_size - 1) >>
                heap->regions.shift;
+    pthread_mutex_lock(&heap->large_lock);
     struct region *r = region_table_take_run(&heap->regions, n);
+    pthread_mutex_unlock(&heap->large_lock);
     if (!r)
         return NULL;
     for (size_t i = 0; i < n; i++)
         region_zero(&r[i], r[i].bottom, r->bottom + bytes);
-    r->top = r->bottom + bytes;
     return r;
+}
+
+/* Try `attempt` after collecting as needed; NULL means out of memory. */
+typedef bool (*attempt_fn)(struct rgc_thread *t, size_t bytes, void *out);
+
+static bool try_refill(struct rgc_thread *t, size_t bytes, void *out)
+{
+    (void)out;
+    struct rgc_heap *heap = t->heap;
+    return tlab_refill(t, &heap->regions, &heap->spare_regions, bytes,
+                       heap->config.tlab_size);
+}
+
+static bool try_large(struct rgc_thread *t, size_t bytes, void *out)
+{
+    return (*(struct region **)out = take_large(t->heap, bytes)) != NULL;
+}
+
+static bool with_collections(struct rgc_thread *t, size_t bytes,
+                             attempt_fn attempt, void *out)
+{
+    struct rgc_heap *heap = t->heap;
+    uint64_t seen = HEAP_GET(heap->cycles);
+    if (collector_should_start(heap))
+        collector_collect(heap, t, RGC_COLLECT_FULL, false, seen);
+    if (attempt(t, bytes, out))
+        return true;
+    /* Out of regions: a full cycle.  If another thread completed a cycle
+     * while this one waited, retry first.  Other threads may take what our
+     * cycle freed before we do, so give up only after OWN_FULL_CYCLES full
+     * cycles of our own could not make room. */
+    for (int own = 0; own < OWN_FULL_CYCLES;) {
+        seen = HEAP_GET(heap->cycles);
+        own += collector_collect(heap, t, RGC_COLLECT_FULL, true, seen);
+        if (attempt(t, bytes, out))
+            return true;
+    }
+    return false;
 }
 
 static void *alloc_large(struct rgc_thread *t, rgc_type type, uint64_t payload)
 {
     struct rgc_heap *heap = t->heap;
     size_t bytes = object_footprint(payload);
-    if (bytes > heap->config.heap_max)
-        return out_of_memory(heap, payload);
-    if (collector_should_start(heap))
-        collector_run(heap, RGC_COLLECT_FULL, false);
-    struct region *r = take_large(heap, bytes);
-    if (!r) {
-        collector_run(heap, RGC_COLLECT_FULL, true);
-        r = take_large(heap, bytes);
-    }
-    if (!r)
+    struct region *r;
+    if (bytes > heap->config.heap_max ||
+        !with_collections(t, bytes, try_large, &r))
         return out_of_memory(heap, payload);
     *(uint64_t *)r->bottom = header_make(type, payload);
-    heap->used += bytes;
-    heap->bytes_allocated += bytes;
+    r->top = r->bottom + bytes;
+    HEAP_ADD(heap->used, bytes);
+    HEAP_ADD(heap->bytes_allocated, bytes);
     return object_payload(r->bottom);
 }
 
 void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
 {
+    if (!thread_check(t, "rgc_alloc"))
+        return NULL;
+    rgc_safepoint(t);
     struct rgc_heap *heap = t->heap;
     if (!type_table_valid(&heap->types, type)) {
         rgc_fail(RGC_EINVAL, "rgc_alloc: type %u is not registered", type);
@@ -81,14 +122,8 @@ void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
     if (bytes > heap->regions.region_size / 2)
         return alloc_large(t, type, payload);
 
-    struct region_table *rt = &heap->regions;
     retire_tlab(t);
-    if (collector_should_start(heap))
-        collector_run(heap, RGC_COLLECT_FULL, false);
-    if (!tlab_refill(t, rt, bytes, heap->config.tlab_size)) {
-        collector_run(heap, RGC_COLLECT_FULL, true);
-        if (!tlab_refill(t, rt, bytes, heap->config.tlab_size))
-            return out_of_memory(heap, payload);
-    }
+    if (!with_collections(t, bytes, try_refill, NULL))
+        return out_of_memory(heap, payload);
     return rgc__alloc(t, type, payload); /* fits the fresh TLAB */
 }

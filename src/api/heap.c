@@ -5,11 +5,14 @@
 #include <stdlib.h>
 
 #include "api/config.h"
+#include "thread/thread_check.h"
 #include "base/error.h"
 #include "base/meta.h"
 #include "object/header.h"
 #include "policy/collector.h"
 #include "rgc_heap.h"
+
+static _Thread_local struct rgc_thread *current; /* this OS thread's */
 
 rgc_heap *rgc_heap_create(const rgc_config *given)
 {
@@ -36,6 +39,12 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         rgc_meta_free(heap);
         return NULL;
     }
+    safepoint_init(&heap->safepoint);
+    pthread_mutex_init(&heap->gc_lock, NULL);
+    pthread_mutex_init(&heap->types_lock, NULL);
+    pthread_mutex_init(&heap->large_lock, NULL);
+    pthread_mutex_init(&heap->stats_lock, NULL);
+    pthread_mutex_init(&heap->spare_regions.lock, NULL);
     heap->trigger = 8 * cfg.region_size;
     return heap;
 }
@@ -44,9 +53,21 @@ void rgc_heap_destroy(rgc_heap *heap)
 {
     if (!heap)
         return;
-    if (heap->thread)
-        rgc_fatal("rgc_heap_destroy: a thread is still attached (detach it "
-                  "first)");
+    if (heap->safepoint.threads)
+        rgc_fatal("rgc_heap_destroy: %zu threads are still attached (detach "
+                  "them first)",
+                  heap->safepoint.thread_count);
+    while (heap->spare_threads) {
+        struct rgc_thread *t = heap->spare_threads;
+        heap->spare_threads = t->next;
+        rgc_meta_free(t);
+    }
+    safepoint_destroy(&heap->safepoint);
+    pthread_mutex_destroy(&heap->gc_lock);
+    pthread_mutex_destroy(&heap->types_lock);
+    pthread_mutex_destroy(&heap->large_lock);
+    pthread_mutex_destroy(&heap->stats_lock);
+    pthread_mutex_destroy(&heap->spare_regions.lock);
     region_table_destroy(&heap->regions);
     type_table_destroy(&heap->types);
     global_roots_destroy(&heap->roots);
@@ -55,7 +76,10 @@ void rgc_heap_destroy(rgc_heap *heap)
 
 rgc_type rgc_type_register(rgc_heap *heap, const rgc_type_desc *desc)
 {
-    return type_table_register(&heap->types, desc);
+    pthread_mutex_lock(&heap->types_lock);
+    rgc_type id = type_table_register(&heap->types, desc);
+    pthread_mutex_unlock(&heap->types_lock);
+    return id;
 }
 
 rgc_type rgc_type_of(const void *obj)
@@ -63,15 +87,31 @@ rgc_type rgc_type_of(const void *obj)
     return header_type(rgc__header(obj));
 }
 
+/* A detached thread's fast paths must all fall into the slow paths. */
+static void disarm(struct rgc_thread *t)
+{
+    t->magic = 0;
+    t->fast.tlab_top = t->fast.tlab_end = 0;
+    t->fast.handle_top = t->fast.handle_limit = NULL;
+}
+
 rgc_thread *rgc_thread_attach(rgc_heap *heap)
 {
-    if (heap->thread) {
-        rgc_fail(RGC_EUNSUPPORTED,
-                 "rgc_thread_attach: a thread is already attached, and "
-                 "several mutator threads are not supported yet");
+    if (current) {
+        rgc_fail(RGC_ESTATE,
+                 "rgc_thread_attach: this OS thread is already attached%s",
+                 current->heap == heap ? "" : " to another heap");
         return NULL;
     }
-    struct rgc_thread *t = rgc_meta_calloc(1, sizeof *t);
+    pthread_mutex_lock(&heap->safepoint.threads_lock);
+    struct rgc_thread *t = heap->spare_threads;
+    if (t)
+        heap->spare_threads = t->next;
+    pthread_mutex_unlock(&heap->safepoint.threads_lock);
+    if (!t)
+        t = rgc_meta_calloc(1, sizeof *t);
+    else
+        *t = (struct rgc_thread){0};
     if (!t) {
         rgc_fail(RGC_ENOMEM, "rgc_thread_attach: no memory");
         return NULL;
@@ -81,15 +121,21 @@ rgc_thread *rgc_thread_attach(rgc_heap *heap)
         return NULL;
     }
     t->heap = heap;
+    t->owner = pthread_self();
+    t->fast.type_payload = heap->types.payload;
+    safepoint_attach(&heap->safepoint, t);
+    /* online, and no pause runs: the colors are stable */
     t->fast.good_color = heap->good_color;
     t->fast.bad_mask = RGC_COLOR_MASK & ~heap->good_color;
-    t->fast.type_payload = heap->types.payload;
-    heap->thread = t;
+    t->magic = RGC_THREAD_MAGIC;
+    current = t;
     return t;
 }
 
 int rgc_thread_detach(rgc_thread *t)
 {
+    if (!thread_check(t, "rgc_thread_detach"))
+        return RGC_ESTATE;
     size_t open = handles_in_use(t);
     if (open)
         return rgc_fail(RGC_ESTATE,
@@ -97,12 +143,46 @@ int rgc_thread_detach(rgc_thread *t)
                         "every scope first)",
                         open);
     struct rgc_heap *heap = t->heap;
-    size_t bytes = tlab_retire_region(t);
-    heap->used += bytes;
-    heap->bytes_allocated += bytes;
+    /* online: no pause runs */
+    size_t bytes = tlab_retire_to_spares(t, &heap->spare_regions);
+    HEAP_ADD(heap->used, bytes);
+    HEAP_ADD(heap->bytes_allocated, bytes);
+    safepoint_detach(&heap->safepoint, t); /* no pause sees t after this */
     handles_destroy(t);
-    heap->thread = NULL;
-    rgc_meta_free(t);
+    disarm(t);
+    pthread_mutex_lock(&heap->safepoint.threads_lock);
+    t->next = heap->spare_threads;
+    heap->spare_threads = t;
+    pthread_mutex_unlock(&heap->safepoint.threads_lock);
+    current = NULL;
+    return RGC_OK;
+}
+
+void rgc__safepoint_slow(rgc_thread *t)
+{
+    if (thread_check(t, "rgc_safepoint"))
+        safepoint_park(&t->heap->safepoint, t);
+}
+
+int rgc_blocking_enter(rgc_thread *t)
+{
+    if (!thread_check(t, "rgc_blocking_enter"))
+        return RGC_ESTATE;
+    t->blocking = true;
+    thread_offline(&t->heap->safepoint, t);
+    return RGC_OK;
+}
+
+int rgc_blocking_leave(rgc_thread *t)
+{
+    if (!t || t->magic != RGC_THREAD_MAGIC || !t->blocking ||
+        !pthread_equal(t->owner, pthread_self()))
+        return rgc_fail(RGC_ESTATE, "rgc_blocking_leave: %s",
+                        t && t->magic == RGC_THREAD_MAGIC && !t->blocking
+                            ? "the thread is not in a blocking region"
+                            : "the thread is not attached to this OS thread");
+    thread_online(&t->heap->safepoint, t);
+    t->blocking = false;
     return RGC_OK;
 }
 
@@ -136,28 +216,38 @@ static struct region *object_region(struct rgc_heap *heap, const void *obj,
 
 int rgc_pin(rgc_thread *t, void *obj)
 {
+    if (!thread_check(t, "rgc_pin"))
+        return RGC_ESTATE;
     struct region *r = object_region(t->heap, obj, "rgc_pin");
     if (!r)
         return RGC_EINVAL;
-    r->pin_count++;
+    __atomic_fetch_add(&r->pin_count, 1, __ATOMIC_RELAXED);
     return RGC_OK;
 }
 
 int rgc_unpin(rgc_thread *t, void *obj)
 {
+    if (!thread_check(t, "rgc_unpin"))
+        return RGC_ESTATE;
     struct region *r = object_region(t->heap, obj, "rgc_unpin");
     if (!r)
         return RGC_EINVAL;
-    if (!r->pin_count)
-        return rgc_fail(RGC_ESTATE, "rgc_unpin: %p is not pinned", obj);
-    r->pin_count--;
+    uint32_t pins = __atomic_load_n(&r->pin_count, __ATOMIC_RELAXED);
+    do {
+        if (!pins)
+            return rgc_fail(RGC_ESTATE, "rgc_unpin: %p is not pinned", obj);
+    } while (!__atomic_compare_exchange_n(&r->pin_count, &pins, pins - 1,
+                                          true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
     return RGC_OK;
 }
 
 int rgc_collect(rgc_thread *t, rgc_collect_kind kind)
 {
+    if (!thread_check(t, "rgc_collect"))
+        return RGC_ESTATE;
     if (kind != RGC_COLLECT_FULL && kind != RGC_COLLECT_RELEASE)
         return rgc_fail(RGC_EINVAL, "rgc_collect: unknown kind %d", (int)kind);
-    collector_run(t->heap, kind, true);
+    collector_collect(t->heap, t, kind, true, COLLECT_ALWAYS);
     return RGC_OK;
 }

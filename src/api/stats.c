@@ -1,29 +1,34 @@
-/* stats.c — rgc_stats and pause percentiles. */
+/* stats.c — rgc_stats and the pause and time-to-safepoint percentiles. */
 #include "rgc_heap.h"
 
 void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
 {
-    size_t open_tlab = heap->thread ? tlab_used(heap->thread) : 0;
+    const struct region_table *rt = &heap->regions;
+    pthread_mutex_lock(&heap->stats_lock);
+    uint64_t pauses = heap->pauses.count, total = heap->pauses.sum,
+             max = heap->pauses.max;
+    pthread_mutex_unlock(&heap->stats_lock);
     *out = (rgc_heap_stats){
         .heap_max = heap->config.heap_max,
-        .region_size = heap->regions.region_size,
-        .committed = heap->regions.committed_count * heap->regions.region_size,
-        .used = heap->used + open_tlab,
-        .live_after_last_cycle = heap->live,
-        .cycles = heap->cycles,
-        .bytes_allocated = heap->bytes_allocated + open_tlab,
-        .bytes_copied = heap->bytes_copied,
-        .regions_freed = heap->regions_freed,
-        .pause_count = heap->pauses.count,
-        .pause_total_ns = heap->pauses.sum,
-        .pause_max_ns = heap->pauses.max,
-        .oom_count = heap->oom_count,
+        .region_size = rt->region_size,
+        .committed = HEAP_GET(rt->committed_count) * rt->region_size,
+        .used = HEAP_GET(heap->used),
+        .live_after_last_cycle = HEAP_GET(heap->live),
+        .cycles = HEAP_GET(heap->cycles),
+        .bytes_allocated = HEAP_GET(heap->bytes_allocated),
+        .bytes_copied = HEAP_GET(heap->bytes_copied),
+        .regions_freed = HEAP_GET(heap->regions_freed),
+        .pause_count = pauses,
+        .pause_total_ns = total,
+        .pause_max_ns = max,
+        .oom_count = HEAP_GET(heap->oom_count),
     };
 }
 
-void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out)
+static void percentiles(rgc_heap *heap, const struct histogram *h,
+                        rgc_percentiles *out)
 {
-    const struct histogram *h = &heap->pauses;
+    pthread_mutex_lock(&heap->stats_lock);
     *out = (rgc_percentiles){
         .count = h->count,
         .p50_ns = histogram_percentile(h, 0.50),
@@ -32,4 +37,15 @@ void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out)
         .p999_ns = histogram_percentile(h, 0.999),
         .max_ns = histogram_percentile(h, 1.0),
     };
+    pthread_mutex_unlock(&heap->stats_lock);
+}
+
+void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out)
+{
+    percentiles(heap, &heap->pauses, out);
+}
+
+void rgc_ttsp_percentiles(rgc_heap *heap, rgc_percentiles *out)
+{
+    percentiles(heap, &heap->ttsp, out);
 }

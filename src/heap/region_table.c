@@ -3,7 +3,9 @@
  *
  * Free regions are found by scanning two bitmaps (free, committed), one bit
  * per region, preferring committed memory so the mutator does not pay for
- * page faults it need not take (docs/design.md, "Heap").
+ * page faults it need not take (docs/design.md, "Heap").  Taking a region is
+ * lock-free: the thread whose atomic and-not clears a free bit owns that
+ * region.  Releasing and uncommitting happen only in a pause.
  */
 #include "heap/region_table.h"
 
@@ -82,51 +84,75 @@ uint64_t *region_marks(struct region_table *rt, struct region *r)
     return r->marks;
 }
 
-/* Make r usable: committed, unprotected, out of the free set. */
-static bool claim(struct region_table *rt, struct region *r)
+/* Atomically remove region i from the free set; true if this caller won
+ * it.  Acquire: the releaser's writes to the region's metadata happen
+ * before. */
+static bool claim_bit(struct region_table *rt, size_t i)
 {
+    uint64_t bit = (uint64_t)1 << (i % 64);
+    if (!(__atomic_fetch_and(&rt->free_set[i / 64], ~bit, __ATOMIC_ACQUIRE) &
+          bit))
+        return false;
+    __atomic_fetch_sub(&rt->free_count, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+static void return_bit(struct region_table *rt, size_t i)
+{
+    __atomic_fetch_add(&rt->free_count, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&rt->free_set[i / 64], (uint64_t)1 << (i % 64),
+                      __ATOMIC_RELEASE);
+}
+
+/* Make a region this caller has claimed usable: committed, unprotected, no
+ * stale marks.  false (and the region back in the free set) if the OS
+ * refuses memory. */
+static bool prepare(struct region_table *rt, struct region *r)
+{
+    if (!r->committed || r->poisoned) {
+        if (os_commit(r->bottom, rt->region_size) != RGC_OK) {
+            return_bit(rt, r->index);
+            return false;
+        }
+    }
     if (!r->committed) {
-        if (os_commit(r->bottom, rt->region_size) != RGC_OK)
-            return false;
         r->committed = true;
-        bitmap_test_and_set(rt->committed_set, r->index);
-        rt->committed_count++;
-    } else if (r->poisoned) {
-        if (os_commit(r->bottom, rt->region_size) != RGC_OK)
-            return false;
+        __atomic_fetch_or(&rt->committed_set[r->index / 64],
+                          (uint64_t)1 << (r->index % 64), __ATOMIC_RELAXED);
+        __atomic_fetch_add(&rt->committed_count, 1, __ATOMIC_RELAXED);
     }
     r->poisoned = false;
     if (r->marks) /* a region leaves the free set with no stale marks */
         memset(r->marks, 0, region_mark_words(rt) * 8);
-    bitmap_clear(rt->free_set, r->index);
-    rt->free_count--;
     r->top = r->bottom;
     return true;
 }
 
-static size_t find_free(const struct region_table *rt, bool committed_only)
+/* Claim the first free region (committed ones only, if asked). */
+static struct region *claim_first(struct region_table *rt, bool committed_only)
 {
     size_t words = RGC_BITMAP_WORDS(rt->count);
     for (size_t w = 0; w < words; w++) {
-        uint64_t bits = rt->free_set[w];
+        uint64_t bits = __atomic_load_n(&rt->free_set[w], __ATOMIC_RELAXED);
         if (committed_only)
-            bits &= rt->committed_set[w];
-        if (bits)
-            return w * 64 + (size_t)__builtin_ctzll(bits);
+            bits &= __atomic_load_n(&rt->committed_set[w], __ATOMIC_RELAXED);
+        while (bits) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (claim_bit(rt, i))
+                return &rt->regions[i];
+            bits &= bits - 1; /* another thread won it */
+        }
     }
-    return rt->count;
+    return NULL;
 }
 
 struct region *region_table_take(struct region_table *rt,
                                  enum region_state state)
 {
-    if (rt->free_count == 0)
-        return NULL;
-    size_t i = find_free(rt, true);
-    if (i == rt->count)
-        i = find_free(rt, false);
-    struct region *r = &rt->regions[i];
-    if (!claim(rt, r))
+    struct region *r = claim_first(rt, true);
+    if (!r)
+        r = claim_first(rt, false);
+    if (!r || !prepare(rt, r))
         return NULL;
     r->state = state;
     return r;
@@ -134,22 +160,32 @@ struct region *region_table_take(struct region_table *rt,
 
 struct region *region_table_take_run(struct region_table *rt, size_t n)
 {
-    if (n == 0 || n > rt->free_count)
+    if (n == 0)
         return NULL;
     size_t run = 0;
     for (size_t i = 0; i < rt->count; i++) {
         run = bitmap_test(rt->free_set, i) ? run + 1 : 0;
         if (run < n)
             continue;
-        size_t first = i + 1 - n;
-        for (size_t j = first; j <= i; j++) {
-            if (!claim(rt, &rt->regions[j])) {
-                while (j-- > first)
-                    region_table_release(rt, &rt->regions[j]);
-                return NULL;
+        size_t first = i + 1 - n, got = first;
+        while (got <= i && claim_bit(rt, got))
+            got++;
+        bool ok = got > i;
+        for (size_t j = first; ok && j <= i; j++)
+            if (!prepare(rt, &rt->regions[j])) { /* it returned j */
+                for (size_t k = first; k <= i; k++)
+                    if (k != j)
+                        return_bit(rt, k);
+                return NULL; /* the OS refused memory */
             }
-            rt->regions[j].state = REGION_HUMONGOUS_CONT;
+        if (!ok) { /* lost a race for one of them: give the rest back */
+            while (got-- > first)
+                return_bit(rt, got);
+            run = 0;
+            continue;
         }
+        for (size_t j = first; j <= i; j++)
+            rt->regions[j].state = REGION_HUMONGOUS_CONT;
         struct region *start = &rt->regions[first];
         start->state = REGION_HUMONGOUS_START;
         start->span = (uint32_t)n;
@@ -177,8 +213,7 @@ static void release_one(struct region_table *rt, struct region *r)
         os_protect(r->bottom, rt->region_size);
         r->poisoned = true;
     }
-    bitmap_test_and_set(rt->free_set, r->index);
-    rt->free_count++;
+    return_bit(rt, r->index);
 }
 
 void region_table_release(struct region_table *rt, struct region *r)
@@ -210,7 +245,7 @@ size_t region_table_uncommit_free(struct region_table *rt)
         r->poisoned = false;
         r->dirty_end = r->bottom; /* the OS hands back zero pages */
         bitmap_clear(rt->committed_set, i);
-        rt->committed_count--;
+        __atomic_fetch_sub(&rt->committed_count, 1, __ATOMIC_RELAXED);
         bytes += rt->region_size;
     }
     return bytes;

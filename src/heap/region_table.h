@@ -47,6 +47,7 @@ struct region {
     size_t live_objects;
     uint64_t *marks;         /* one bit per word from bottom, or NULL     */
     struct forwarding *forwarding; /* while in the relocation set          */
+    struct region *link;     /* a list of the layer that owns the region */
 };
 
 struct region_table {

@@ -114,16 +114,19 @@ rgc_type type_table_register(struct type_table *types,
     if (desc->ref_count)
         memcpy(info.ref_offsets, desc->ref_offsets,
                desc->ref_count * sizeof *info.ref_offsets);
-    rgc_type id = types->next_id++;
+    rgc_type id = types->next_id;
     types->info[id] = info;
     types->payload[id] = (desc->size + 7) & ~(uint64_t)7;
+    /* publish: readers that see the new bound see the entry */
+    __atomic_store_n(&types->next_id, id + 1, __ATOMIC_RELEASE);
     return id;
 }
 
 bool type_table_valid(const struct type_table *types, rgc_type type)
 {
     return type == RGC_TYPE_REFS || type == RGC_TYPE_BYTES ||
-           (type >= RGC_FIRST_USER_TYPE && type < types->next_id);
+           (type >= RGC_FIRST_USER_TYPE &&
+            type < __atomic_load_n(&types->next_id, __ATOMIC_ACQUIRE));
 }
 
 const char *type_table_name(const struct type_table *types, rgc_type type)

@@ -2,6 +2,9 @@
  * type_table.h — registered object layouts, and the one routine that visits
  * the reference slots of any object.
  *
+ * Registration is serialised by the caller; lookups may run concurrently
+ * with it (next_id is published with release ordering).
+ *
  * Invariant: payload[id] is the padded payload size of every registered
  * fixed-size type and an impossible size (above RGC__MAX_PAYLOAD) for every
  * other id, so the inline allocation fast path needs no validity test.

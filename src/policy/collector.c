@@ -2,9 +2,12 @@
  * collector.c — the collection cycle, top to bottom.
  *
  * This version stops the world for the whole cycle (the concurrent phases
- * are later work, docs/limitations.md).  The phases, in order:
+ * are later work, docs/limitations.md).  The thread that needs the cycle
+ * goes offline, takes gc_lock, stops every other attached thread
+ * (thread/safepoint.h), and runs the phases, in order:
  *
- *   1. retire   the mutator's TLAB and allocation region, so every region's
+ *   1. retire   every thread's TLAB and allocation region (and the spare
+ *               regions detached threads left), so every region's
  *               [bottom, top) is exact and parsable;
  *   2. verify   (option) the heap before anything changes;
  *   3. mark     from the roots with an explicit stack; live bytes per region;
@@ -18,7 +21,8 @@
  *   8. account  used/live/trigger, verify (option) again, and for
  *               RGC_COLLECT_RELEASE give free memory back to the OS.
  *
- * The whole cycle is one pause, recorded in the pause histogram.
+ * The whole cycle is one pause, recorded in the pause histogram (from the
+ * stop request); its time-to-safepoint is recorded on its own as well.
  */
 #include "policy/collector.h"
 
@@ -32,8 +36,8 @@
 void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
 {
     struct rgc_heap *heap = ctx;
-    if (heap->thread)
-        handles_visit(heap->thread, visit, visit_ctx);
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
+        handles_visit(t, visit, visit_ctx);
     global_roots_visit(&heap->roots, visit, visit_ctx);
 }
 
@@ -48,11 +52,12 @@ static void verify(struct rgc_heap *heap, const char *when)
 
 static void retire_allocation(struct rgc_heap *heap)
 {
-    if (!heap->thread)
-        return;
-    size_t bytes = tlab_retire_region(heap->thread);
-    heap->used += bytes;
-    heap->bytes_allocated += bytes;
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
+        size_t bytes = tlab_retire_region(t);
+        HEAP_ADD(heap->used, bytes);
+        HEAP_ADD(heap->bytes_allocated, bytes);
+    }
+    spare_regions_retire(&heap->spare_regions);
 }
 
 static uintptr_t next_color(uintptr_t color)
@@ -63,9 +68,9 @@ static uintptr_t next_color(uintptr_t color)
 static void flip_color(struct rgc_heap *heap)
 {
     heap->good_color = next_color(heap->good_color);
-    if (heap->thread) {
-        heap->thread->fast.good_color = heap->good_color;
-        heap->thread->fast.bad_mask = RGC_COLOR_MASK & ~heap->good_color;
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
+        t->fast.good_color = heap->good_color;
+        t->fast.bad_mask = RGC_COLOR_MASK & ~heap->good_color;
     }
 }
 
@@ -82,13 +87,13 @@ static void reclaim(struct rgc_heap *heap, struct relocation_set *rs)
             continue;
         }
         region_table_release(rt, r);
-        heap->regions_freed++;
+        HEAP_ADD(heap->regions_freed, 1);
     }
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         if (r->state == REGION_HUMONGOUS_START && !r->live_objects &&
             !r->pin_count) {
-            heap->regions_freed += r->span;
+            HEAP_ADD(heap->regions_freed, r->span);
             region_table_release(rt, r);
         }
     }
@@ -107,31 +112,31 @@ static void set_trigger(struct rgc_heap *heap)
     size_t region = heap->regions.region_size;
     size_t grown = heap->live + heap->live / 100 * heap->config.growth_percent;
     size_t floor = 8 * region; /* tiny live sets: do not collect constantly */
-    heap->trigger = grown > floor ? grown : floor;
+    HEAP_SET(heap->trigger, grown > floor ? grown : floor);
 }
 
 bool collector_should_start(const struct rgc_heap *heap)
 {
-    return heap->used >= heap->trigger;
+    return HEAP_GET(heap->used) >= HEAP_GET(heap->trigger);
 }
 
-void collector_run(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
+/* The cycle itself; the world is stopped. */
+static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
 {
-    uint64_t start = rgc_now_ns();
     struct region_table *rt = &heap->regions;
-    heap->collecting = true;
 
     retire_allocation(heap);
     if (heap->config.verify)
         verify(heap, "before collection");
 
-    heap->live = mark_live(rt, &heap->types, collector_visit_roots, heap);
+    HEAP_SET(heap->live,
+             mark_live(rt, &heap->types, collector_visit_roots, heap));
 
     struct relocation_set rs;
     if (relocation_set_select(&rs, rt, full,
                               heap->config.evacuate_live_percent) != RGC_OK)
         rs = (struct relocation_set){0}; /* collect without moving */
-    heap->bytes_copied += evacuate(&rs, rt);
+    HEAP_ADD(heap->bytes_copied, evacuate(&rs, rt));
 
     flip_color(heap);
     update_references(rt, &heap->types, collector_visit_roots, heap,
@@ -139,14 +144,34 @@ void collector_run(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
     reclaim(heap, &rs);
     relocation_set_destroy(&rs);
 
-    heap->used = used_bytes(rt);
+    HEAP_SET(heap->used, used_bytes(rt));
     set_trigger(heap);
-    heap->cycles++;
+    HEAP_ADD(heap->cycles, 1);
     if (heap->config.verify)
         verify(heap, "after collection");
     if (kind == RGC_COLLECT_RELEASE)
         region_table_uncommit_free(rt);
+}
 
-    heap->collecting = false;
-    histogram_record(&heap->pauses, rgc_now_ns() - start);
+bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
+                       rgc_collect_kind kind, bool full, uint64_t seen_cycles)
+{
+    thread_offline(&heap->safepoint, self);
+    pthread_mutex_lock(&heap->gc_lock);
+    bool run = seen_cycles == COLLECT_ALWAYS ||
+               HEAP_GET(heap->cycles) == seen_cycles;
+    if (run) {
+        uint64_t start = rgc_now_ns();
+        uint64_t ttsp = safepoint_stop_world(&heap->safepoint);
+        run_cycle(heap, kind, full);
+        safepoint_resume_world(&heap->safepoint);
+        uint64_t pause = rgc_now_ns() - start;
+        pthread_mutex_lock(&heap->stats_lock);
+        histogram_record(&heap->ttsp, ttsp);
+        histogram_record(&heap->pauses, pause);
+        pthread_mutex_unlock(&heap->stats_lock);
+    }
+    pthread_mutex_unlock(&heap->gc_lock);
+    thread_online(&heap->safepoint, self);
+    return run;
 }

@@ -8,13 +8,19 @@
 
 #include "rgc_heap.h"
 
-/* Run one complete collection cycle (stop-the-world in this version). */
-void collector_run(struct rgc_heap *heap, rgc_collect_kind kind, bool full);
+#define COLLECT_ALWAYS UINT64_MAX
+
+/* Run one complete, stop-the-world cycle on behalf of thread self (which
+ * must not be in a blocking region).  With seen_cycles other than
+ * COLLECT_ALWAYS, the cycle is skipped if another thread completed one since
+ * the caller read heap->cycles == seen_cycles.  Returns whether it ran. */
+bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
+                       rgc_collect_kind kind, bool full, uint64_t seen_cycles);
 
 /* Whether an allocation slow path should start a cycle now. */
 bool collector_should_start(const struct rgc_heap *heap);
 
-/* The roots of the heap: the attached thread's handles and the global roots
+/* The roots of the heap (world stopped): every attached thread's handles and the global roots
  * (a roots_fn). */
 void collector_visit_roots(void *heap, rgc_visit_fn visit, void *ctx);
 

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "thread/thread_check.h"
 #include "base/error.h"
 #include "base/meta.h"
 #include "thread/thread.h"
@@ -45,6 +46,8 @@ void handles_destroy(struct rgc_thread *t)
 
 rgc_ref *rgc__handle_slow(rgc_thread *t, void *obj)
 {
+    if (!thread_check(t, "rgc_handle"))
+        return NULL;
     struct handle_chunk *cur = chunk_of_limit(t->fast.handle_limit);
     if (!cur->next) {
         cur->next = rgc_meta_calloc(1, sizeof *cur->next);

@@ -7,12 +7,15 @@
  *   - the TLAB [tlab_top, tlab_end) is zeroed memory at the top of
  *     alloc_region, which this thread alone allocates in; alloc_region->top
  *     is tlab_end while a TLAB is open and exact once it is retired;
+ *   - only the owner OS thread touches its rgc_thread, except the collector
+ *     during a pause (when the owner is parked or in a blocking region);
  *   - handle slots in use are the chunks from `handles` up to the chunk that
  *     ends at fast.handle_limit, the last one filled up to fast.handle_top.
  */
 #ifndef RGC_THREAD_THREAD_H
 #define RGC_THREAD_THREAD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,9 +30,16 @@ struct handle_chunk {
     rgc_ref slots[HANDLE_CHUNK_SLOTS];
 };
 
+#define RGC_THREAD_MAGIC 0x7267635f74687264ull /* "rgc_thrd" */
+
 struct rgc_thread {
     struct rgc__thread_fast fast; /* first: see above */
+    uint64_t magic;               /* RGC_THREAD_MAGIC while attached     */
+    pthread_t owner;              /* the OS thread that attached          */
     struct rgc_heap *heap;
+    struct rgc_thread *next;      /* in the heap's thread list            */
+    bool offline;                 /* parked or in a blocking region       */
+    bool blocking;                /* inside rgc_blocking_enter/leave      */
     struct region *alloc_region;
     uintptr_t tlab_start;
     struct handle_chunk *handles;
@@ -37,15 +47,28 @@ struct rgc_thread {
 
 /* ---- TLAB (thread/tlab.c) ---- */
 
+/* Allocation regions that detached threads left with room to spare: the
+ * next refill on any thread takes one before a fresh region, so attach and
+ * detach churn does not strand a region per attachment. */
+struct spare_regions {
+    pthread_mutex_t lock;
+    struct region *head;
+};
+
 /* Close the TLAB: the region's top becomes exact.  Returns the bytes the
  * mutator allocated in it. */
 size_t tlab_retire(struct rgc_thread *t);
 /* Retire the TLAB and hand the allocation region back as FULL. */
 size_t tlab_retire_region(struct rgc_thread *t);
+/* Retire the TLAB and leave the allocation region to other threads (on
+ * detach).  Returns the bytes allocated in the TLAB. */
+size_t tlab_retire_to_spares(struct rgc_thread *t, struct spare_regions *s);
+/* Turn every spare region FULL (a pause: they become collectable). */
+void spare_regions_retire(struct spare_regions *s);
 /* Open a TLAB of at least `bytes` (at most max(tlab_size, bytes)) in the
- * current region or a fresh one.  false: no free region left. */
-bool tlab_refill(struct rgc_thread *t, struct region_table *rt, size_t bytes,
-                 size_t tlab_size);
+ * current region, a spare one, or a fresh one.  false: no region left. */
+bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
+                 struct spare_regions *spares, size_t bytes, size_t tlab_size);
 /* Bytes allocated in the open TLAB so far. */
 size_t tlab_used(const struct rgc_thread *t);
 

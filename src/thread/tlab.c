@@ -5,6 +5,7 @@
  * before), so the inline fast path never clears memory and a refill costs
  * at most one tlab_size memset.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "thread/thread.h"
@@ -32,13 +33,50 @@ size_t tlab_retire_region(struct rgc_thread *t)
     return used;
 }
 
-bool tlab_refill(struct rgc_thread *t, struct region_table *rt, size_t bytes,
-                 size_t tlab_size)
+size_t tlab_retire_to_spares(struct rgc_thread *t, struct spare_regions *s)
+{
+    size_t used = tlab_retire(t);
+    struct region *r = t->alloc_region;
+    t->alloc_region = NULL;
+    if (r) {
+        pthread_mutex_lock(&s->lock);
+        r->link = s->head;
+        s->head = r;
+        pthread_mutex_unlock(&s->lock);
+    }
+    return used;
+}
+
+void spare_regions_retire(struct spare_regions *s)
+{
+    for (struct region *r = s->head; r; r = r->link)
+        r->state = REGION_FULL;
+    s->head = NULL;
+}
+
+/* A spare region with room for `bytes`, or NULL. */
+static struct region *take_spare(struct spare_regions *s, size_t bytes)
+{
+    pthread_mutex_lock(&s->lock);
+    struct region **p = &s->head;
+    while (*p && (*p)->end - (*p)->top < bytes)
+        p = &(*p)->link;
+    struct region *r = *p;
+    if (r)
+        *p = r->link;
+    pthread_mutex_unlock(&s->lock);
+    return r;
+}
+
+bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
+                 struct spare_regions *spares, size_t bytes, size_t tlab_size)
 {
     struct region *r = t->alloc_region;
     if (!r || r->end - r->top < bytes) {
         tlab_retire_region(t);
-        r = region_table_take(rt, REGION_ALLOC);
+        r = take_spare(spares, bytes);
+        if (!r)
+            r = region_table_take(rt, REGION_ALLOC);
         if (!r)
             return false;
         t->alloc_region = r;
