@@ -13,6 +13,7 @@
 #include "stats/histogram.h"
 #include "thread/safepoint.h"
 #include "thread/thread.h"
+#include "thread/workers.h"
 
 /* Colors (docs/design.md): two mark epochs alternate as the good color; the
  * remapped color is reserved for concurrent relocation. */
@@ -33,6 +34,7 @@ struct rgc_heap {
     pthread_mutex_t large_lock;      /* humongous run search              */
     struct rgc_thread *spare_threads; /* detached, kept for reuse         */
     struct spare_regions spare_regions; /* allocation regions left behind */
+    struct workers workers;          /* gc_threads, the pausing one too   */
     uintptr_t good_color;            /* changes only in a pause           */
 
     /* Counters written by mutators use atomic adds; the rest change only

@@ -249,7 +249,7 @@ static void *mutate(void *arg)
 static void threads_mutate_private_and_shared_graphs(void **state)
 {
     (void)state;
-    make_heap("heap_max=64m,region_size=1m,tlab_size=32k");
+    make_heap("heap_max=64m,region_size=1m,tlab_size=32k,gc_threads=3");
     rgc_thread *main_thread = rgc_thread_attach(heap);
     assert_int_equal(rgc_root_register(heap, &shared_root), RGC_OK);
     rgc_root_store(main_thread, &shared_root, rgc_alloc_refs(main_thread, SHARED));
@@ -354,7 +354,7 @@ static void *collect_until_done(void *arg)
 static void threads_attach_and_detach_during_collections(void **state)
 {
     (void)state;
-    make_heap("heap_max=32m,region_size=1m,verify");
+    make_heap("heap_max=32m,region_size=1m,gc_threads=2,verify");
     churn_done = 0;
     pthread_t collector, churners[3];
     pthread_create(&collector, NULL, collect_until_done, NULL);
@@ -391,7 +391,7 @@ static void *collect_garbage_until_done(void *arg)
 static void pinned_buffer_is_written_from_a_blocking_region(void **state)
 {
     (void)state;
-    make_heap("heap_max=32m,region_size=1m,verify");
+    make_heap("heap_max=32m,region_size=1m,gc_threads=2,verify");
     rgc_thread *t = rgc_thread_attach(heap);
     rgc_scope s = rgc_scope_open(t);
     for (int i = 0; i < 100; i++)

@@ -39,6 +39,12 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         rgc_meta_free(heap);
         return NULL;
     }
+    if (workers_start(&heap->workers, cfg.gc_threads) != RGC_OK) {
+        region_table_destroy(&heap->regions);
+        type_table_destroy(&heap->types);
+        rgc_meta_free(heap);
+        return NULL;
+    }
     safepoint_init(&heap->safepoint);
     pthread_mutex_init(&heap->gc_lock, NULL);
     pthread_mutex_init(&heap->types_lock, NULL);
@@ -62,6 +68,7 @@ void rgc_heap_destroy(rgc_heap *heap)
         heap->spare_threads = t->next;
         rgc_meta_free(t);
     }
+    workers_stop(&heap->workers);
     safepoint_destroy(&heap->safepoint);
     pthread_mutex_destroy(&heap->gc_lock);
     pthread_mutex_destroy(&heap->types_lock);

@@ -17,10 +17,13 @@ bool mark_object(struct region_table *rt, struct region *r, uintptr_t start)
     uint64_t *marks = region_marks(rt, r);
     if (!marks)
         rgc_fatal("no memory for the mark bitmap of region %u", r->index);
-    if (bitmap_test_and_set(marks, region_word_index(r, start)))
-        return false;
-    r->live_bytes += object_footprint(header_payload(object_header_at(start)));
-    r->live_objects++;
+    size_t bit = region_word_index(r, start);
+    if (bitmap_test(marks, bit) || bitmap_test_and_set(marks, bit))
+        return false; /* the plain test spares a locked op when marked */
+    __atomic_fetch_add(&r->live_bytes,
+                       object_footprint(header_payload(object_header_at(start))),
+                       __ATOMIC_RELAXED);
+    __atomic_fetch_add(&r->live_objects, 1, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -41,17 +44,23 @@ static bool mark_reach(void *ctx, rgc_ref *slot, uintptr_t start)
 }
 
 size_t mark_live(struct region_table *rt, const struct type_table *types,
-                 roots_fn roots, void *roots_ctx)
+                 roots_fn roots, void *roots_ctx, struct workers *workers)
 {
+    /* Every bitmap exists before the workers start: marking never
+     * allocates, and no two workers race to create one. */
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         r->live_bytes = 0;
         r->live_objects = 0;
-        if (r->marks && r->state != REGION_FREE)
+        if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
+            continue;
+        if (r->marks)
             memset(r->marks, 0, region_mark_words(rt) * 8);
+        else if (!region_marks(rt, r))
+            rgc_fatal("no memory for the mark bitmap of region %u", r->index);
     }
     struct trace tr = {.types = types, .reach = mark_reach, .ctx = rt};
-    trace_from_roots(&tr, roots, roots_ctx);
+    trace_from_roots(&tr, roots, roots_ctx, workers);
     size_t live = 0;
     for (size_t i = 0; i < rt->count; i++)
         live += rt->regions[i].live_bytes;

@@ -13,9 +13,10 @@
 #include "heap/region_table.h"
 #include "mark/trace.h"
 
-/* Clear all marks, mark everything reachable; returns total live bytes. */
+/* Clear all marks, mark everything reachable (on the workers; NULL: this
+ * thread alone); returns total live bytes. */
 size_t mark_live(struct region_table *rt, const struct type_table *types,
-                 roots_fn roots, void *roots_ctx);
+                 roots_fn roots, void *roots_ctx, struct workers *workers);
 
 /* Record start (in region r) as live: set its bit and count its bytes.
  * Returns false if it was marked already. */

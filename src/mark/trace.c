@@ -1,9 +1,28 @@
-/* trace.c — the explicit-stack traversal behind marking and verification. */
+/* trace.c — explicit-stack traversal with work sharing between workers. */
 #include "mark/trace.h"
 
 #include "base/error.h"
 #include "base/meta.h"
 #include "object/header.h"
+
+#define CHUNK 256 /* objects per donated chunk */
+
+struct trace_chunk {
+    struct trace_chunk *next;
+    size_t count;
+    uintptr_t items[CHUNK];
+};
+
+struct mark_stack {
+    uintptr_t *items;
+    size_t count, capacity;
+};
+
+/* One worker's view: the shared trace and its own stack. */
+struct tracer {
+    struct trace *tr;
+    struct mark_stack stack;
+};
 
 static void push(struct mark_stack *s, uintptr_t start)
 {
@@ -20,20 +39,93 @@ static void push(struct mark_stack *s, uintptr_t start)
 
 static void trace_slot(rgc_ref *slot, void *ctx)
 {
-    struct trace *tr = ctx;
+    struct tracer *t = ctx;
     uintptr_t addr = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED) &
                      RGC__ADDR_MASK;
-    if (addr && tr->reach(tr->ctx, slot, object_start((void *)addr)))
-        push(&tr->stack, object_start((void *)addr));
+    if (addr && t->tr->reach(t->tr->ctx, slot, object_start((void *)addr)))
+        push(&t->stack, object_start((void *)addr));
 }
 
-void trace_from_roots(struct trace *tr, roots_fn roots, void *roots_ctx)
+/* Move a chunk of the oldest entries (the widest part of the graph) to the
+ * pool, for an idle worker. */
+static void donate(struct trace *tr, struct mark_stack *s)
 {
-    roots(roots_ctx, trace_slot, tr);
-    while (tr->stack.count) {
-        uintptr_t start = tr->stack.items[--tr->stack.count];
-        object_visit_refs(tr->types, start, trace_slot, tr);
+    struct trace_chunk *c = rgc_meta_calloc(1, sizeof *c);
+    if (!c)
+        return; /* keep the work: sharing is an optimisation */
+    c->count = CHUNK;
+    for (size_t i = 0; i < CHUNK; i++)
+        c->items[i] = s->items[i];
+    for (size_t i = CHUNK; i < s->count; i++)
+        s->items[i - CHUNK] = s->items[i];
+    s->count -= CHUNK;
+    pthread_mutex_lock(&tr->lock);
+    c->next = tr->pool;
+    tr->pool = c;
+    pthread_cond_signal(&tr->wake);
+    pthread_mutex_unlock(&tr->lock);
+}
+
+/* Take a chunk from the pool into s; false when the trace is over. */
+static bool refill(struct trace *tr, struct mark_stack *s, unsigned nworkers)
+{
+    pthread_mutex_lock(&tr->lock);
+    for (;;) {
+        struct trace_chunk *c = tr->pool;
+        if (c) {
+            tr->pool = c->next;
+            pthread_mutex_unlock(&tr->lock);
+            for (size_t i = 0; i < c->count; i++)
+                push(s, c->items[i]);
+            rgc_meta_free(c);
+            return true;
+        }
+        if (tr->done)
+            break;
+        if (__atomic_add_fetch(&tr->idle, 1, __ATOMIC_RELAXED) == nworkers) {
+            tr->done = true; /* all idle, nothing pooled: nothing left */
+            pthread_cond_broadcast(&tr->wake);
+            break;
+        }
+        pthread_cond_wait(&tr->wake, &tr->lock);
+        __atomic_sub_fetch(&tr->idle, 1, __ATOMIC_RELAXED);
     }
-    rgc_meta_free(tr->stack.items);
-    tr->stack = (struct mark_stack){0};
+    pthread_mutex_unlock(&tr->lock);
+    return false;
+}
+
+static void trace_worker(void *ctx, unsigned worker, unsigned nworkers)
+{
+    struct trace *tr = ctx;
+    struct tracer t = {tr, {0}};
+    if (worker == 0)
+        tr->roots(tr->roots_ctx, trace_slot, &t);
+    do {
+        while (t.stack.count) {
+            uintptr_t start = t.stack.items[--t.stack.count];
+            object_visit_refs(tr->types, start, trace_slot, &t);
+            if (t.stack.count >= 2 * CHUNK &&
+                __atomic_load_n(&tr->idle, __ATOMIC_RELAXED))
+                donate(tr, &t.stack);
+        }
+    } while (refill(tr, &t.stack, nworkers));
+    rgc_meta_free(t.stack.items);
+}
+
+void trace_from_roots(struct trace *tr, roots_fn roots, void *roots_ctx,
+                      struct workers *workers)
+{
+    tr->roots = roots;
+    tr->roots_ctx = roots_ctx;
+    tr->pool = NULL;
+    tr->idle = 0;
+    tr->done = false;
+    pthread_mutex_init(&tr->lock, NULL);
+    pthread_cond_init(&tr->wake, NULL);
+    if (workers)
+        workers_run(workers, trace_worker, tr);
+    else
+        trace_worker(tr, 0, 1);
+    pthread_mutex_destroy(&tr->lock);
+    pthread_cond_destroy(&tr->wake);
 }

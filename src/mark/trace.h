@@ -1,20 +1,26 @@
 /*
- * trace.h — the one graph traversal of the collector.
+ * trace.h — the one graph traversal of the collector, serial or parallel.
  *
  * A trace starts at the roots, calls `reach` for every non-null reference it
  * finds, and scans (through object_visit_refs) each object that `reach`
- * reports as newly reached.  The work list is an explicit, growable stack, so
- * depth never touches the C stack (a 10-million-long list is fine).
+ * reports as newly reached.  Each worker keeps an explicit, growable stack,
+ * so depth never touches the C stack (a 10-million-long list is fine).
+ * Load balancing is work sharing: a worker with a deep stack donates a
+ * chunk to a shared pool whenever another worker is idle; the trace ends
+ * when every worker is idle and the pool is empty.  `reach` must be safe to
+ * call from several workers at once when the trace is parallel.
  * Marking and the heap verifier are two `reach` functions over this engine.
  */
 #ifndef RGC_MARK_TRACE_H
 #define RGC_MARK_TRACE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "object/type_table.h"
+#include "thread/workers.h"
 
 /* Visits every root slot: roots(roots_ctx, visit, visit_ctx). */
 typedef void (*roots_fn)(void *roots_ctx, rgc_visit_fn visit, void *visit_ctx);
@@ -23,19 +29,25 @@ typedef void (*roots_fn)(void *roots_ctx, rgc_visit_fn visit, void *visit_ctx);
  * true to have the object scanned (the first time it is reached). */
 typedef bool (*reach_fn)(void *ctx, rgc_ref *slot, uintptr_t start);
 
-struct mark_stack {
-    uintptr_t *items;
-    size_t count, capacity;
-};
+struct trace_chunk;
 
 struct trace {
     const struct type_table *types;
     reach_fn reach;
     void *ctx;
-    struct mark_stack stack;
+    roots_fn roots;
+    void *roots_ctx;
+    /* the shared pool */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct trace_chunk *pool;
+    unsigned idle;
+    bool done;
 };
 
-/* Trace everything reachable from the roots. */
-void trace_from_roots(struct trace *tr, roots_fn roots, void *roots_ctx);
+/* Trace everything reachable from the roots, on the workers (NULL: on the
+ * calling thread alone). */
+void trace_from_roots(struct trace *tr, roots_fn roots, void *roots_ctx,
+                      struct workers *workers);
 
 #endif

@@ -130,17 +130,18 @@ static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
         verify(heap, "before collection");
 
     HEAP_SET(heap->live,
-             mark_live(rt, &heap->types, collector_visit_roots, heap));
+             mark_live(rt, &heap->types, collector_visit_roots, heap,
+                       &heap->workers));
 
     struct relocation_set rs;
     if (relocation_set_select(&rs, rt, full,
                               heap->config.evacuate_live_percent) != RGC_OK)
         rs = (struct relocation_set){0}; /* collect without moving */
-    HEAP_ADD(heap->bytes_copied, evacuate(&rs, rt));
+    HEAP_ADD(heap->bytes_copied, evacuate(&rs, rt, &heap->workers));
 
     flip_color(heap);
     update_references(rt, &heap->types, collector_visit_roots, heap,
-                      heap->good_color);
+                      heap->good_color, &heap->workers);
     reclaim(heap, &rs);
     relocation_set_destroy(&rs);
 

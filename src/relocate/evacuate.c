@@ -68,29 +68,56 @@ static void unmark_copied(void *ctx, struct region *r, uintptr_t start)
     r->live_objects--;
 }
 
-size_t evacuate(struct relocation_set *rs, struct region_table *rt)
+/* Workers claim relocation-set regions one at a time; a region is copied
+ * by one worker, into that worker's own destination region, so forwarding
+ * entries and destination tops are never contended. */
+struct evacuation_work {
+    struct relocation_set *rs;
+    struct region_table *rt;
+    size_t next;   /* next region index to claim */
+    size_t copied;
+};
+
+static void evacuate_worker(void *ctx, unsigned worker, unsigned nworkers)
 {
-    struct evacuation ev = {.rt = rt};
-    for (size_t i = 0; i < rs->count; i++) {
-        struct region *r = rs->regions[i];
+    (void)worker;
+    (void)nworkers;
+    struct evacuation_work *work = ctx;
+    struct evacuation ev = {.rt = work->rt};
+    for (;;) {
+        size_t i = __atomic_fetch_add(&work->next, 1, __ATOMIC_RELAXED);
+        if (i >= work->rs->count)
+            break;
+        struct region *r = work->rs->regions[i];
         r->forwarding = forwarding_create(r->live_objects);
         if (!r->forwarding || ev.out_of_space) {
             r->evacuation_failed = true;
             continue;
         }
-        marked_objects_visit(rt, r, copy_object, &ev);
+        marked_objects_visit(work->rt, r, copy_object, &ev);
         if (r->evacuation_failed)
-            marked_objects_visit(rt, r, unmark_copied, NULL);
+            marked_objects_visit(work->rt, r, unmark_copied, NULL);
     }
     if (ev.dest)
         ev.dest->state = REGION_FULL;
-    return ev.copied;
+    __atomic_fetch_add(&work->copied, ev.copied, __ATOMIC_RELAXED);
+}
+
+size_t evacuate(struct relocation_set *rs, struct region_table *rt,
+                struct workers *workers)
+{
+    struct evacuation_work work = {rs, rt, 0, 0};
+    workers_run(workers, evacuate_worker, &work);
+    return work.copied;
 }
 
 struct updater {
     const struct region_table *rt;
     const struct type_table *types;
     uintptr_t color;
+    roots_fn roots;
+    void *roots_ctx;
+    size_t next; /* next region index to claim */
 };
 
 static void fix_slot(rgc_ref *slot, void *ctx)
@@ -117,17 +144,32 @@ static void fix_object(void *ctx, struct region *r, uintptr_t start)
     object_visit_refs(u->types, start, fix_slot, u);
 }
 
-void update_references(struct region_table *rt,
-                       const struct type_table *types, roots_fn roots,
-                       void *roots_ctx, uintptr_t color)
+/* Worker 0 fixes the roots; then workers claim regions one at a time, so
+ * every live object is fixed by exactly one worker. */
+static void update_worker(void *ctx, unsigned worker, unsigned nworkers)
 {
-    struct updater u = {rt, types, color};
-    roots(roots_ctx, fix_slot, &u);
-    for (size_t i = 0; i < rt->count; i++) {
+    (void)nworkers;
+    struct updater *u = ctx;
+    if (worker == 0)
+        u->roots(u->roots_ctx, fix_slot, u);
+    struct region_table *rt = (struct region_table *)u->rt;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&u->next, 1, __ATOMIC_RELAXED);
+        if (i >= rt->count)
+            break;
         struct region *r = &rt->regions[i];
         bool evacuated = r->in_relocation_set && !r->evacuation_failed;
         if ((r->state == REGION_FULL || r->state == REGION_HUMONGOUS_START) &&
             !evacuated)
-            marked_objects_visit(rt, r, fix_object, &u);
+            marked_objects_visit(rt, r, fix_object, u);
     }
+}
+
+void update_references(struct region_table *rt,
+                       const struct type_table *types, roots_fn roots,
+                       void *roots_ctx, uintptr_t color,
+                       struct workers *workers)
+{
+    struct updater u = {rt, types, color, roots, roots_ctx, 0};
+    workers_run(workers, update_worker, &u);
 }

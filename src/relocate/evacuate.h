@@ -16,11 +16,13 @@
 #include "mark/trace.h"
 #include "relocate/relocation_set.h"
 
-/* Returns the bytes copied. */
-size_t evacuate(struct relocation_set *rs, struct region_table *rt);
+/* Both run on all workers.  evacuate returns the bytes copied. */
+size_t evacuate(struct relocation_set *rs, struct region_table *rt,
+                struct workers *workers);
 
 void update_references(struct region_table *rt,
                        const struct type_table *types, roots_fn roots,
-                       void *roots_ctx, uintptr_t color);
+                       void *roots_ctx, uintptr_t color,
+                       struct workers *workers);
 
 #endif

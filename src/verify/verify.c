@@ -114,7 +114,7 @@ size_t verify_heap(struct region_table *rt, const struct type_table *types,
         parse_region(&v, r);
     }
     struct trace tr = {.types = types, .reach = verify_reach, .ctx = &v};
-    trace_from_roots(&tr, roots, roots_ctx);
+    trace_from_roots(&tr, roots, roots_ctx, NULL); /* serial: see problem() */
     for (size_t i = 0; i < rt->count; i++) {
         rgc_meta_free(v.starts[i]);
         rgc_meta_free(v.visited[i]);
