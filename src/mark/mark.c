@@ -12,19 +12,38 @@
 #include "base/error.h"
 #include "object/header.h"
 
-bool mark_object(struct region_table *rt, struct region *r, uintptr_t start)
+/* Set the mark bit; false if it was set already.  Does not read the object. */
+static bool set_mark(struct region_table *rt, struct region *r, uintptr_t start)
 {
     uint64_t *marks = region_marks(rt, r);
     if (!marks)
         rgc_fatal("no memory for the mark bitmap of region %u", r->index);
     size_t bit = region_word_index(r, start);
-    if (bitmap_test(marks, bit) || bitmap_test_and_set(marks, bit))
-        return false; /* the plain test spares a locked op when marked */
+    /* the plain test spares a locked op when already marked */
+    return !bitmap_test(marks, bit) && !bitmap_test_and_set(marks, bit);
+}
+
+static void count_live(struct region *r, uintptr_t start)
+{
     __atomic_fetch_add(&r->live_bytes,
                        object_footprint(header_payload(object_header_at(start))),
                        __ATOMIC_RELAXED);
     __atomic_fetch_add(&r->live_objects, 1, __ATOMIC_RELAXED);
+}
+
+bool mark_object(struct region_table *rt, struct region *r, uintptr_t start)
+{
+    if (!set_mark(rt, r, start))
+        return false;
+    count_live(r, start);
     return true;
+}
+
+/* Live bytes are counted when an object is scanned, not when it is
+ * reached, so that its header is read after the prefetch has landed. */
+static void mark_scan(void *ctx, uintptr_t start)
+{
+    count_live(region_of(ctx, start), start);
 }
 
 static bool mark_reach(void *ctx, rgc_ref *slot, uintptr_t start)
@@ -39,8 +58,7 @@ static bool mark_reach(void *ctx, rgc_ref *slot, uintptr_t start)
                   "%s): a stale or forged reference",
                   (void *)slot, (void *)(start + RGC__HEADER_BYTES), r->index,
                   r->state == REGION_FREE ? "free" : "inside a large object");
-    return mark_object(rt, r, start) &&
-           header_type(object_header_at(start)) != RGC_TYPE_BYTES;
+    return set_mark(rt, r, start);
 }
 
 size_t mark_live(struct region_table *rt, const struct type_table *types,
@@ -59,7 +77,8 @@ size_t mark_live(struct region_table *rt, const struct type_table *types,
         else if (!region_marks(rt, r))
             rgc_fatal("no memory for the mark bitmap of region %u", r->index);
     }
-    struct trace tr = {.types = types, .reach = mark_reach, .ctx = rt};
+    struct trace tr = {
+        .types = types, .reach = mark_reach, .scan = mark_scan, .ctx = rt};
     trace_from_roots(&tr, roots, roots_ctx, workers);
     size_t live = 0;
     for (size_t i = 0; i < rt->count; i++)

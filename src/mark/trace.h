@@ -26,14 +26,19 @@
 typedef void (*roots_fn)(void *roots_ctx, rgc_visit_fn visit, void *visit_ctx);
 
 /* slot holds a reference to the object whose header is at start.  Return
- * true to have the object scanned (the first time it is reached). */
+ * true to have the object scanned (the first time it is reached).  reach
+ * should not read the object: the engine prefetches it when it is queued
+ * and touches it only when it is scanned, so cache misses overlap. */
 typedef bool (*reach_fn)(void *ctx, rgc_ref *slot, uintptr_t start);
+/* Called once per scanned object, before its slots are visited. */
+typedef void (*scan_fn)(void *ctx, uintptr_t start);
 
 struct trace_chunk;
 
 struct trace {
     const struct type_table *types;
     reach_fn reach;
+    scan_fn scan;  /* may be NULL */
     void *ctx;
     roots_fn roots;
     void *roots_ctx;
