@@ -30,6 +30,7 @@ extern "C" {
 #define RGC__SIZE_SHIFT 24
 #define RGC__MAX_PAYLOAD ((uint64_t)1 << 40) /* 1 TiB: 40 size bits */
 #define RGC__MAX_TYPES 4096u
+#define RGC__NO_TYPE UINT64_MAX /* type_payload of an id rgc_alloc refuses */
 
 /* The head of every rgc_thread: what the inline paths touch. */
 struct rgc__thread_fast {
@@ -40,8 +41,8 @@ struct rgc__thread_fast {
     uintptr_t bad_mask;     /* colors the load barrier must repair        */
     rgc_ref *handle_top;    /* next free handle in the current chunk      */
     rgc_ref *handle_limit;  /* end of the current handle chunk            */
-    const uint64_t *type_payload; /* payload bytes per type id; a value
-                                     above RGC__MAX_PAYLOAD means invalid */
+    const uint64_t *type_payload; /* payload bytes per type id, or
+                                     RGC__NO_TYPE */
 };
 
 void *rgc__alloc_slow(rgc_thread *thread, rgc_type type, uint64_t payload);
@@ -87,7 +88,7 @@ static inline void *rgc_alloc(rgc_thread *thread, rgc_type type)
 {
     uint64_t payload = type < RGC__MAX_TYPES
                            ? rgc__fast(thread)->type_payload[type]
-                           : RGC__MAX_PAYLOAD + 1;
+                           : RGC__NO_TYPE;
     return rgc__alloc(thread, type, payload);
 }
 

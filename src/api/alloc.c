@@ -112,8 +112,12 @@ void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
         return NULL;
     rgc_safepoint(t);
     struct rgc_heap *heap = t->heap;
-    if (!type_table_valid(&heap->types, type)) {
-        rgc_fail(RGC_EINVAL, "rgc_alloc: type %u is not registered", type);
+    if (payload == RGC__NO_TYPE) { /* rgc_alloc of a type with no size */
+        rgc_fail(RGC_EINVAL, "rgc_alloc: type %u is %s", type,
+                 type == RGC_TYPE_REFS || type == RGC_TYPE_BYTES
+                     ? "a built-in array kind (use rgc_alloc_refs or "
+                       "rgc_alloc_bytes)"
+                     : "not registered");
         return NULL;
     }
     if (payload > RGC__MAX_PAYLOAD)

@@ -19,7 +19,7 @@ int type_table_init(struct type_table *types)
         return rgc_fail(RGC_ENOMEM, "rgc_heap_create: no memory for types");
     }
     for (size_t i = 0; i < RGC__MAX_TYPES; i++)
-        types->payload[i] = RGC__MAX_PAYLOAD + 1;
+        types->payload[i] = RGC__NO_TYPE; /* built-in kinds too */
     types->info[RGC_TYPE_REFS].name = "refs[]";
     types->info[RGC_TYPE_BYTES].name = "bytes[]";
     types->next_id = RGC_FIRST_USER_TYPE;

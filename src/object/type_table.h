@@ -6,8 +6,9 @@
  * with it (next_id is published with release ordering).
  *
  * Invariant: payload[id] is the padded payload size of every registered
- * fixed-size type and an impossible size (above RGC__MAX_PAYLOAD) for every
- * other id, so the inline allocation fast path needs no validity test.
+ * fixed-size type and RGC__NO_TYPE (an impossible size) for every other id,
+ * the built-in kinds included (they have no fixed size), so the inline
+ * rgc_alloc fast path needs no validity test.
  */
 #ifndef RGC_OBJECT_TYPE_TABLE_H
 #define RGC_OBJECT_TYPE_TABLE_H

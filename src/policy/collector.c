@@ -17,7 +17,8 @@
  *               moves in per-region forwarding tables;
  *   6. update   every root and every live object's slots: forward moved
  *               targets and flip all of them to the new good color;
- *   7. reclaim  evacuated regions and dead large objects;
+ *   7. reclaim  evacuated regions and dead large objects, and offer regions
+ *               left with room at their top to the mutators as spares;
  *   8. account  used/live/trigger, verify (option) again, and for
  *               RGC_COLLECT_RELEASE give free memory back to the OS.
  *
@@ -144,6 +145,7 @@ static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
                       heap->good_color, &heap->workers);
     reclaim(heap, &rs);
     relocation_set_destroy(&rs);
+    spare_regions_collect(&heap->spare_regions, rt, rt->region_size / 8);
 
     HEAP_SET(heap->used, used_bytes(rt));
     set_trigger(heap);

@@ -54,6 +54,21 @@ void spare_regions_retire(struct spare_regions *s)
     s->head = NULL;
 }
 
+void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
+                           size_t min_room)
+{
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (r->state != REGION_FULL || r->end - r->top < min_room)
+            continue;
+        r->state = REGION_ALLOC;
+        r->link = s->head;
+        s->head = r;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 /* A spare region with room for `bytes`, or NULL. */
 static struct region *take_spare(struct spare_regions *s, size_t bytes)
 {
