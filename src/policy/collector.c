@@ -156,6 +156,16 @@ static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
         region_table_uncommit_free(rt);
 }
 
+void collector_handshake(struct rgc_heap *heap, struct rgc_thread *self,
+                         handshake_fn op, void *ctx)
+{
+    thread_offline(&heap->safepoint, self);
+    pthread_mutex_lock(&heap->gc_lock);
+    safepoint_handshake(&heap->safepoint, self, op, ctx);
+    pthread_mutex_unlock(&heap->gc_lock);
+    thread_online(&heap->safepoint, self);
+}
+
 bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
                        rgc_collect_kind kind, bool full, uint64_t seen_cycles)
 {

@@ -17,6 +17,12 @@
 bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
                        rgc_collect_kind kind, bool full, uint64_t seen_cycles);
 
+/* Run op(t, ctx) for every attached thread, each at its next safepoint (or
+ * by the caller, for threads in blocking regions), without stopping the
+ * world; on behalf of thread self.  Serialised with collections. */
+void collector_handshake(struct rgc_heap *heap, struct rgc_thread *self,
+                         handshake_fn op, void *ctx);
+
 /* Whether an allocation slow path should start a cycle now. */
 bool collector_should_start(const struct rgc_heap *heap);
 

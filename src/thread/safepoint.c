@@ -18,6 +18,7 @@ int safepoint_init(struct safepoint *sp)
     *sp = (struct safepoint){0};
     pthread_mutex_init(&sp->lock, NULL);
     pthread_cond_init(&sp->resumed, NULL);
+    pthread_cond_init(&sp->handshaken, NULL);
     pthread_mutex_init(&sp->threads_lock, NULL);
     return 0;
 }
@@ -26,6 +27,7 @@ void safepoint_destroy(struct safepoint *sp)
 {
     pthread_mutex_destroy(&sp->lock);
     pthread_cond_destroy(&sp->resumed);
+    pthread_cond_destroy(&sp->handshaken);
     pthread_mutex_destroy(&sp->threads_lock);
 }
 
@@ -34,9 +36,22 @@ static bool is_stopped(struct safepoint *sp)
     return __atomic_load_n(&sp->stopped, __ATOMIC_SEQ_CST);
 }
 
+/* With sp->lock held: run t's pending handshake operation, if any. */
+static void run_handshake(struct safepoint *sp, struct rgc_thread *t)
+{
+    if (!t->handshake)
+        return;
+    t->handshake(t, t->handshake_ctx);
+    t->handshake = NULL;
+    __atomic_store_n(&t->fast.poll, is_stopped(sp), __ATOMIC_RELAXED);
+    if (--sp->handshakes_pending == 0)
+        pthread_cond_signal(&sp->handshaken);
+}
+
 void thread_offline(struct safepoint *sp, struct rgc_thread *t)
 {
     pthread_mutex_lock(&sp->lock);
+    run_handshake(sp, t); /* going offline is a safepoint */
     urcu_qsbr_thread_offline();
     t->offline = true;
     pthread_mutex_unlock(&sp->lock);
@@ -82,6 +97,27 @@ void safepoint_detach(struct safepoint *sp, struct rgc_thread *t)
     sp->thread_count--;
     pthread_mutex_unlock(&sp->threads_lock);
     urcu_qsbr_unregister_thread();
+}
+
+void safepoint_handshake(struct safepoint *sp, struct rgc_thread *self,
+                         handshake_fn op, void *ctx)
+{
+    pthread_mutex_lock(&sp->threads_lock);
+    pthread_mutex_lock(&sp->lock);
+    for (struct rgc_thread *t = sp->threads; t; t = t->next) {
+        if (t == self || t->offline) {
+            op(t, ctx); /* it cannot come online: that takes sp->lock */
+            continue;
+        }
+        t->handshake = op;
+        t->handshake_ctx = ctx;
+        sp->handshakes_pending++;
+        __atomic_store_n(&t->fast.poll, 1, __ATOMIC_RELAXED);
+    }
+    while (sp->handshakes_pending)
+        pthread_cond_wait(&sp->handshaken, &sp->lock);
+    pthread_mutex_unlock(&sp->lock);
+    pthread_mutex_unlock(&sp->threads_lock);
 }
 
 uint64_t safepoint_stop_world(struct safepoint *sp)

@@ -8,7 +8,11 @@
  *     are QSBR offline periods;
  *   - stopping the world = publish `stopped`, arm every thread's poll word,
  *     then synchronize_rcu(): it returns once every online thread has gone
- *     offline, i.e. has parked at a safepoint or sits in a safe region.
+ *     offline, i.e. has parked at a safepoint or sits in a safe region;
+ *   - a handshake runs an operation for every thread without stopping the
+ *     world: each online thread runs it at its next safepoint (going
+ *     offline runs pending operations), and the requester runs it itself
+ *     for threads already offline, which cannot come online meanwhile.
  * Invariant: while `stopped` is set, no attached thread runs mutator code:
  * it is parked, in a safe region (and will park on leaving it), or it is
  * the collecting thread itself, which stays offline for the whole pause.
@@ -23,8 +27,10 @@
 #include "thread/thread.h"
 
 struct safepoint {
-    pthread_mutex_t lock;          /* guards `stopped` waits              */
+    pthread_mutex_t lock;          /* `stopped` waits, handshake state    */
     pthread_cond_t resumed;
+    pthread_cond_t handshaken;     /* a thread ran its handshake op       */
+    size_t handshakes_pending;
     bool stopped;                  /* atomic: the world is (being) stopped */
     pthread_mutex_t threads_lock;  /* the thread list; held by a pause    */
     struct rgc_thread *threads;    /* attached threads                    */
@@ -45,6 +51,13 @@ void safepoint_detach(struct safepoint *sp, struct rgc_thread *t);
  * time-to-safepoint in nanoseconds. */
 uint64_t safepoint_stop_world(struct safepoint *sp);
 void safepoint_resume_world(struct safepoint *sp);
+
+/* Run op(t, ctx) once for every attached thread (self included, on the
+ * calling thread) and return when all have run; the world keeps running.
+ * The caller must be offline, not hold threads_lock, and not be in a
+ * pause; handshakes are serialised by the caller (gc_lock). */
+void safepoint_handshake(struct safepoint *sp, struct rgc_thread *self,
+                         handshake_fn op, void *ctx);
 
 /* Safe regions: an offline thread is never waited for; coming back online
  * first waits out a stopped world.  A safepoint that finds its poll armed

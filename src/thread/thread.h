@@ -32,6 +32,10 @@ struct handle_chunk {
 
 #define RGC_THREAD_MAGIC 0x7267635f74687264ull /* "rgc_thrd" */
 
+struct rgc_thread;
+/* A per-thread operation run by a handshake (thread/safepoint.h). */
+typedef void (*handshake_fn)(struct rgc_thread *t, void *ctx);
+
 struct rgc_thread {
     struct rgc__thread_fast fast; /* first: see above */
     uint64_t magic;               /* RGC_THREAD_MAGIC while attached     */
@@ -39,6 +43,8 @@ struct rgc_thread {
     struct rgc_heap *heap;
     struct rgc_thread *next;      /* in the heap's thread list            */
     bool offline;                 /* parked or in a blocking region       */
+    handshake_fn handshake;       /* an operation pending for this thread */
+    void *handshake_ctx;
     bool blocking;                /* inside rgc_blocking_enter/leave      */
     struct region *alloc_region;
     uintptr_t tlab_start;
