@@ -1,13 +1,18 @@
 /* allocator.c — names of the allocators and their malloc/free entry points. */
 #include "allocator.h"
 
+#include <dlfcn.h>
 #include <string.h>
 
 #include <gc/gc.h>
 #include <gperftools/tcmalloc.h>
 
-/* glibc's own allocator, whichever malloc the process resolves (tcmalloc,
- * once linked, interposes malloc itself). */
+/* glibc's own allocator, whichever malloc the process resolves.  tcmalloc,
+ * once linked, interposes malloc and also defines __libc_malloc and
+ * __libc_free (as aliases of tc_malloc and tc_free), so neither name reaches
+ * glibc: look malloc and free up in libc.so.6 itself, which dlsym searches
+ * without the global scope.  __libc_malloc is the fallback (correct when
+ * tcmalloc is not linked). */
 extern void *__libc_malloc(size_t size);
 extern void __libc_free(void *p);
 
@@ -38,8 +43,21 @@ bool alloc_parse(const char *s, enum alloc_kind *kind)
     return false;
 }
 
-static const struct malloc_api glibc_api = {"glibc", __libc_malloc,
-                                            __libc_free};
+static struct malloc_api glibc_api = {"glibc", __libc_malloc, __libc_free};
+
+static void glibc_resolve(void)
+{
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    if (!libc)
+        return;
+    void *m = dlsym(libc, "malloc");
+    void *f = dlsym(libc, "free");
+    if (m && f) {
+        glibc_api.malloc = (void *(*)(size_t))m;
+        glibc_api.free = (void (*)(void *))f;
+    }
+    dlclose(libc);
+}
 static const struct malloc_api tcmalloc_api = {"tcmalloc", tc_malloc,
                                                tc_free};
 
@@ -61,6 +79,7 @@ const struct malloc_api *alloc_malloc_api(enum alloc_kind kind)
 {
     switch (kind) {
     case ALLOC_GLIBC:
+        glibc_resolve();
         return &glibc_api;
     case ALLOC_TCMALLOC:
         return tcmalloc_linked() ? &tcmalloc_api : NULL;

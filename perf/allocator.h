@@ -3,7 +3,7 @@
  *
  * rgc is a moving collector with its own API (perf/rgc_session.h); glibc and
  * tcmalloc are malloc/free pairs reached through their explicit entry points
- * (__libc_malloc, tc_malloc), so both run from the same source in one binary
+ * (libc.so.6's own malloc, tc_malloc), so both run from the same source in one binary
  * whatever malloc the process itself resolves to.  bdwgc (the Boehm-Demers-
  * Weiser conservative collector) runs the same malloc source with GC_MALLOC
  * and no free: it finds the garbage itself.
@@ -39,5 +39,14 @@ const struct malloc_api *alloc_malloc_api(enum alloc_kind kind);
 
 /* Why alloc_malloc_api(kind) or the allocator is unavailable, or NULL. */
 const char *alloc_unavailable(enum alloc_kind kind);
+
+/* bdwgc must know every thread that holds pointers into its heap (it stops
+ * them with signals and scans their stacks).  The main thread, after
+ * alloc_malloc_api(ALLOC_BDWGC) initialised bdwgc, enables registration;
+ * each new thread registers itself before it allocates and unregisters
+ * before it exits (perf/bdwgc_threads.c). */
+void bdwgc_threads_enable(void);
+bool bdwgc_thread_register(void);
+void bdwgc_thread_unregister(void);
 
 #endif

@@ -31,12 +31,16 @@ static inline uint64_t bench_now_ns(void)
 
 /* ---- parameters ------------------------------------------------------------ */
 
+/* msgbuf and mtchurn: every thread runs the same ring on its own window. */
 struct msgbuf_params {
-    size_t window;      /* messages kept live (slots of the ring)      */
-    uint64_t messages;  /* pushes, each a fresh message               */
-    size_t msg_size;    /* bytes per message                          */
-    const char *options; /* rgc options ("" for none)                 */
+    size_t window;      /* messages kept live (slots of the ring), per thread */
+    uint64_t messages;  /* pushes, each a fresh message, per thread          */
+    size_t msg_size;    /* bytes per message                                 */
+    unsigned threads;   /* mutator threads, each with its own ring           */
+    const char *options; /* rgc options ("" for none)                        */
 };
+
+#define BENCH_MAX_THREADS 64
 
 struct gcbench_params {
     int stretch_depth;    /* the first, short-lived tree               */
@@ -63,6 +67,7 @@ struct gc_result {
     bool present;
     rgc_heap_stats stats;     /* rgc_stats at the end of the run           */
     rgc_percentiles pauses;   /* rgc_pause_percentiles at the end          */
+    rgc_percentiles ttsp;     /* rgc_ttsp_percentiles at the end           */
     /* Pauses rebuilt from rgc_stats deltas (pause_count, pause_total_ns)
      * read between operations: exact when one pause fell between two reads,
      * the mean of the pauses otherwise (counted in probe_merged). */
@@ -70,16 +75,26 @@ struct gc_result {
     uint64_t probe_merged;
 };
 
+/* One mutator thread of msgbuf or mtchurn. */
+struct thread_result {
+    struct histogram latency; /* ns per push of this thread              */
+    uint64_t over_1ms;        /* its pushes that took more than 1 ms     */
+    uint64_t loop_ns;         /* wall time of its push loop              */
+};
+
 struct run_result {
     enum alloc_kind alloc;
     bool ok;
     char error[BENCH_ERROR_MAX]; /* why !ok                                */
-    uint64_t total_ns;           /* the measured loop, wall clock          */
+    uint64_t total_ns;           /* the measured loop, wall clock (threads:
+                                    first start to last end)              */
     long rss_start_kb;           /* RSS before the workload started        */
     long peak_rss_kb;            /* VmHWM (ru_maxrss) at the end           */
-    /* msgbuf */
+    /* msgbuf, mtchurn: all threads merged, then each thread */
     struct histogram latency;    /* ns per push                            */
     uint64_t over_1ms;           /* pushes that took more than 1 ms        */
+    unsigned thread_count;
+    struct thread_result threads[BENCH_MAX_THREADS];
     /* gcbench */
     unsigned phase_count;
     struct phase_result phases[BENCH_MAX_PHASES];
@@ -91,10 +106,15 @@ void run_fail(struct run_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ---- workloads (run inside the child) ------------------------------------ */
+/* msgbuf runs its ring on the calling thread when params->threads is 1 and
+ * on that many new threads otherwise; mtchurn always on new threads
+ * (perf/ring.h). */
 
 void msgbuf_run(const void *params, enum alloc_kind alloc,
                 struct run_result *out);
 void gcbench_run(const void *params, enum alloc_kind alloc,
+                 struct run_result *out);
+void mtchurn_run(const void *params, enum alloc_kind alloc,
                  struct run_result *out);
 
 /* ---- process ------------------------------------------------------------- */

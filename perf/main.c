@@ -3,6 +3,7 @@
  *
  *   rgc-bench                    msgbuf, defaults, every allocator (ninja bench)
  *   rgc-bench msgbuf [flags]     the message-buffer latency test
+ *   rgc-bench mtchurn --threads N [flags]  msgbuf's ring on N threads
  *   rgc-bench gcbench [flags]    Boehm's GCBench
  *
  * docs/benchmarks.md describes the workloads, the flags and the JSON keys.
@@ -20,27 +21,33 @@
 #include "runner.h"
 
 static const char usage_text[] =
-    "usage: rgc-bench [msgbuf | gcbench] [flags]\n"
+    "usage: rgc-bench [msgbuf | mtchurn | gcbench] [flags]\n"
     "\n"
     "  rgc-bench                  msgbuf with its defaults on every "
     "allocator\n"
-    "  rgc-bench msgbuf [--window N] [--messages N] [--msg-size BYTES] "
-    "[common flags]\n"
+    "  rgc-bench msgbuf [--threads N] [--window N] [--messages N] "
+    "[--msg-size BYTES] [common flags]\n"
+    "  rgc-bench mtchurn --threads N [--window N] [--messages N] "
+    "[--msg-size BYTES] [common flags]\n"
     "  rgc-bench gcbench [common flags]\n"
     "\n"
-    "msgbuf flags:\n"
-    "  --window N          messages kept live, a ring of N slots (200000)\n"
-    "  --messages N        messages pushed, each replacing the one N-window "
-    "before (1000000)\n"
-    "  --msg-size BYTES    bytes per message (1024)\n"
+    "msgbuf and mtchurn flags (defaults: msgbuf / mtchurn):\n"
+    "  --threads N         threads, each with its own window (msgbuf: 1; "
+    "mtchurn: required), 1..64\n"
+    "  --window N          messages kept live per thread, a ring of N slots "
+    "(200000 / 50000)\n"
+    "  --messages N        messages pushed per thread, each replacing the "
+    "one N-window before\n"
+    "                      (1000000 / 500000)\n"
+    "  --msg-size BYTES    bytes per message (1024 / 256)\n"
     "common flags:\n"
-    "  --alloc LIST        rgc, glibc, tcmalloc, a comma-separated list of "
-    "them, or all (all)\n"
+    "  --alloc LIST        rgc, glibc, tcmalloc, bdwgc, a comma-separated "
+    "list of them, or all (all)\n"
     "  --options OPTS      rgc options, key=value,... (docs/api.md); "
     "RGC_OPTIONS applies on top\n"
     "  --json              print one JSON object instead of tables\n"
     "  --histograms        also print each allocator's push-latency "
-    "histogram (msgbuf)\n"
+    "histogram (msgbuf, mtchurn)\n"
     "  --settle-ms N       idle time between two allocators' runs (2000)\n"
     "  -h, --help          this text\n"
     "\n"
@@ -99,7 +106,8 @@ static unsigned parse_allocs(const char *s, enum alloc_kind *order)
         memcpy(name, p, len);
         name[len] = '\0';
         if (!alloc_parse(name, &k))
-            usage_error("unknown allocator '%s' (rgc, glibc, tcmalloc, all)",
+            usage_error("unknown allocator '%s' (rgc, glibc, tcmalloc, "
+                        "bdwgc, all)",
                         name);
         if (seen[k])
             usage_error("allocator '%s' given twice", name);
@@ -119,14 +127,21 @@ int main(int argc, char **argv)
     if (i < argc && argv[i][0] != '-') {
         workload = argv[i++];
         if (strcmp(workload, "msgbuf") != 0 &&
+            strcmp(workload, "mtchurn") != 0 &&
             strcmp(workload, "gcbench") != 0)
-            usage_error("unknown workload '%s' (msgbuf, gcbench)", workload);
+            usage_error("unknown workload '%s' (msgbuf, mtchurn, gcbench)",
+                        workload);
     }
-    bool is_msgbuf = strcmp(workload, "msgbuf") == 0;
+    bool is_mtchurn = strcmp(workload, "mtchurn") == 0;
+    bool is_ring = is_mtchurn || strcmp(workload, "msgbuf") == 0;
 
     struct msgbuf_params mp = {
         .window = 200000, .messages = 1000000, .msg_size = 1024,
-        .options = ""};
+        .threads = 1, .options = ""};
+    if (is_mtchurn)
+        mp = (struct msgbuf_params){.window = 50000, .messages = 500000,
+                                    .msg_size = 256, .threads = 0,
+                                    .options = ""};
     struct gcbench_params gp = {
         .stretch_depth = 17, .long_lived_depth = 16, .min_depth = 4,
         .max_depth = 16, .depth_step = 2, .array_size = 500000,
@@ -157,7 +172,8 @@ int main(int argc, char **argv)
         flag[flen] = '\0';
         static const char *const known[] = {
             "--json",     "--histograms", "--window",  "--messages",
-            "--msg-size", "--alloc",      "--options", "--settle-ms"};
+            "--msg-size", "--alloc",      "--options", "--settle-ms",
+            "--threads"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -176,11 +192,12 @@ int main(int argc, char **argv)
             usage_error("%s needs a value", flag);
         }
 
-        bool msgbuf_flag = strcmp(flag, "--window") == 0 ||
-                           strcmp(flag, "--messages") == 0 ||
-                           strcmp(flag, "--msg-size") == 0;
-        if (msgbuf_flag && !is_msgbuf)
-            usage_error("%s is a msgbuf flag", flag);
+        bool ring_flag = strcmp(flag, "--window") == 0 ||
+                         strcmp(flag, "--messages") == 0 ||
+                         strcmp(flag, "--msg-size") == 0 ||
+                         strcmp(flag, "--threads") == 0;
+        if (ring_flag && !is_ring)
+            usage_error("%s is a msgbuf and mtchurn flag", flag);
 
         if (strcmp(flag, "--json") == 0) {
             json = true;
@@ -192,6 +209,9 @@ int main(int argc, char **argv)
             mp.messages = parse_count(flag, value, 1, UINT64_MAX / 2);
         } else if (strcmp(flag, "--msg-size") == 0) {
             mp.msg_size = (size_t)parse_count(flag, value, 1, 1u << 30);
+        } else if (strcmp(flag, "--threads") == 0) {
+            mp.threads = (unsigned)parse_count(flag, value, 1,
+                                               BENCH_MAX_THREADS);
         } else if (strcmp(flag, "--alloc") == 0) {
             nalloc = parse_allocs(value, order);
             all_allocs = strcmp(value, "all") == 0;
@@ -201,6 +221,9 @@ int main(int argc, char **argv)
             settle_ms = (unsigned)parse_count(flag, value, 0, 600000);
         }
     }
+
+    if (mp.threads == 0)
+        usage_error("%s needs --threads N", workload);
 
     /* "all" means every allocator linked into this binary. */
     if (all_allocs) {
@@ -219,13 +242,15 @@ int main(int argc, char **argv)
         usage_error("--options: %s", err);
     mp.options = gp.options = options;
 
-    struct run_result *results = calloc(nalloc, sizeof *results);
+    struct run_result *results = run_results_alloc(nalloc);
     if (!results) {
         fprintf(stderr, "rgc-bench: out of memory\n");
         return 1;
     }
-    workload_fn fn = is_msgbuf ? msgbuf_run : gcbench_run;
-    const void *params = is_msgbuf ? (const void *)&mp : (const void *)&gp;
+    workload_fn fn = is_mtchurn ? mtchurn_run
+                     : is_ring  ? msgbuf_run
+                                : gcbench_run;
+    const void *params = is_ring ? (const void *)&mp : (const void *)&gp;
     bool progress = isatty(STDERR_FILENO);
     bool all_ok = true;
     for (unsigned k = 0; k < nalloc; k++) {
@@ -240,8 +265,8 @@ int main(int argc, char **argv)
 
     struct report rep = {
         .workload = workload,
-        .msgbuf = is_msgbuf ? &mp : NULL,
-        .gcbench = is_msgbuf ? NULL : &gp,
+        .msgbuf = is_ring ? &mp : NULL,
+        .gcbench = is_ring ? NULL : &gp,
         .settle_ms = settle_ms,
         .results = results,
         .count = nalloc,
@@ -250,6 +275,6 @@ int main(int argc, char **argv)
         report_json(&rep, stdout);
     else
         report_table(&rep, histograms, stdout);
-    free(results);
+    run_results_free(results, nalloc);
     return all_ok ? 0 : 1;
 }

@@ -8,19 +8,31 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bench.h"
 
 struct report {
-    const char *workload;              /* "msgbuf" or "gcbench"      */
-    const struct msgbuf_params *msgbuf;   /* set for msgbuf           */
-    const struct gcbench_params *gcbench; /* set for gcbench          */
+    const char *workload;              /* "msgbuf", "mtchurn", "gcbench" */
+    const struct msgbuf_params *msgbuf;   /* set for msgbuf and mtchurn */
+    const struct gcbench_params *gcbench; /* set for gcbench            */
     unsigned settle_ms;
     const struct run_result *results;
     unsigned count;
 };
 
+static inline bool report_is_mtchurn(const struct report *rep)
+{
+    return strcmp(rep->workload, "mtchurn") == 0;
+}
+
 void report_table(const struct report *rep, bool histograms, FILE *out);
 void report_json(const struct report *rep, FILE *out);
+
+/* The mtchurn table, and the per-thread rows it shares with msgbuf
+ * --threads N (perf/report_threads.c). */
+void report_mtchurn_table(const struct report *rep, bool histograms,
+                          FILE *out);
+void report_thread_rows(const struct report *rep, FILE *out);
 
 #endif

@@ -16,8 +16,8 @@ bool rgc_options_valid(const char *options, char *err, size_t errlen)
     return false;
 }
 
-bool rgc_session_open(struct rgc_session *s, const char *options,
-                      struct run_result *r)
+bool rgc_session_open_heap(struct rgc_session *s, const char *options,
+                           struct run_result *r)
 {
     memset(s, 0, sizeof *s);
     s->gc = &r->gc;
@@ -32,13 +32,6 @@ bool rgc_session_open(struct rgc_session *s, const char *options,
         run_fail(r, "rgc_heap_create: %s", rgc_last_error());
         return false;
     }
-    s->thread = rgc_thread_attach(s->heap);
-    if (!s->thread) {
-        run_fail(r, "rgc_thread_attach: %s", rgc_last_error());
-        rgc_heap_destroy(s->heap);
-        s->heap = NULL;
-        return false;
-    }
     rgc_heap_stats st;
     rgc_stats(s->heap, &st);
     s->seen_pauses = st.pause_count;
@@ -47,14 +40,38 @@ bool rgc_session_open(struct rgc_session *s, const char *options,
     return true;
 }
 
-void rgc_session_close(struct rgc_session *s, struct run_result *r)
+bool rgc_session_open(struct rgc_session *s, const char *options,
+                      struct run_result *r)
+{
+    if (!rgc_session_open_heap(s, options, r))
+        return false;
+    s->thread = rgc_thread_attach(s->heap);
+    if (!s->thread) {
+        run_fail(r, "rgc_thread_attach: %s", rgc_last_error());
+        rgc_heap_destroy(s->heap);
+        s->heap = NULL;
+        r->gc.present = false;
+        return false;
+    }
+    return true;
+}
+
+void rgc_session_record(struct rgc_session *s, struct run_result *r)
 {
     if (!s->heap)
         return;
     rgc_session_poll(s);
     rgc_stats(s->heap, &r->gc.stats);
     rgc_pause_percentiles(s->heap, &r->gc.pauses);
-    if (rgc_thread_detach(s->thread) != RGC_OK)
+    rgc_ttsp_percentiles(s->heap, &r->gc.ttsp);
+}
+
+void rgc_session_close(struct rgc_session *s, struct run_result *r)
+{
+    if (!s->heap)
+        return;
+    rgc_session_record(s, r);
+    if (s->thread && rgc_thread_detach(s->thread) != RGC_OK)
         run_fail(r, "rgc_thread_detach: %s", rgc_last_error());
     else
         rgc_heap_destroy(s->heap);

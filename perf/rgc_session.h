@@ -1,11 +1,14 @@
 /*
- * rgc_session.h — one rgc heap with the benchmark thread attached, and a
- * probe that rebuilds the pause histogram from rgc's public statistics.
+ * rgc_session.h — one rgc heap, optionally with the calling thread
+ * attached, and a probe that rebuilds the pause histogram from rgc's public
+ * statistics.
  *
  * rgc keeps its pause histogram inside the heap and only hands out
  * percentiles; to print buckets the benchmark reads rgc_stats between
  * operations (outside the timed region) and records each new pause from the
- * change in pause_count and pause_total_ns.
+ * change in pause_count and pause_total_ns.  Only one thread at a time may
+ * poll a session (multi-threaded runs pass a baton, perf/baton.h; the main
+ * thread polls once more after joining them).
  */
 #ifndef RGC_PERF_RGC_SESSION_H
 #define RGC_PERF_RGC_SESSION_H
@@ -14,7 +17,7 @@
 
 struct rgc_session {
     rgc_heap *heap;
-    rgc_thread *thread;
+    rgc_thread *thread;     /* the calling thread, or NULL (heap only) */
     uint64_t seen_pauses;   /* pause_count at the last poll     */
     uint64_t seen_pause_ns; /* pause_total_ns at the last poll  */
     struct gc_result *gc;   /* where the probe records          */
@@ -24,6 +27,11 @@ struct rgc_session {
  * attach the calling thread.  On failure marks *r failed and returns false. */
 bool rgc_session_open(struct rgc_session *s, const char *options,
                       struct run_result *r);
+
+/* The same without attaching: s->thread stays NULL and threads attach
+ * themselves to s->heap. */
+bool rgc_session_open_heap(struct rgc_session *s, const char *options,
+                           struct run_result *r);
 
 /* Record the pauses since the last poll.  Cheap: one rgc_stats call. */
 static inline void rgc_session_poll(struct rgc_session *s)
@@ -42,7 +50,13 @@ static inline void rgc_session_poll(struct rgc_session *s)
     s->seen_pause_ns = st.pause_total_ns;
 }
 
-/* Poll once more, store rgc's statistics into r->gc, detach, destroy. */
+/* Poll once more and store rgc's statistics into r->gc (no-op without a
+ * heap). */
+void rgc_session_record(struct rgc_session *s, struct run_result *r);
+
+/* rgc_session_record, then detach the session's
+ * thread if it has one, destroy the heap (no other thread may still be
+ * attached). */
 void rgc_session_close(struct rgc_session *s, struct run_result *r);
 
 /* Check that options parse; on error writes rgc's reason into err. */

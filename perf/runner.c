@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,23 @@ static void init_result(struct run_result *r, enum alloc_kind alloc)
     r->ok = true;
 }
 
+struct run_result *run_results_alloc(unsigned n)
+{
+    size_t bytes = (size_t)(n ? n : 1) * sizeof(struct run_result);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, bytes, MADV_DONTFORK); /* best effort */
+    return p;
+}
+
+void run_results_free(struct run_result *results, unsigned n)
+{
+    if (results)
+        munmap(results, (size_t)(n ? n : 1) * sizeof *results);
+}
+
 void run_isolated(workload_fn fn, const void *params, enum alloc_kind alloc,
                   struct run_result *out)
 {
@@ -79,8 +97,12 @@ void run_isolated(workload_fn fn, const void *params, enum alloc_kind alloc,
     }
     if (pid == 0) {
         close(fds[0]);
-        static struct run_result r; /* large: not on the stack */
-        init_result(&r, alloc);
+        /* Large, not on the stack, and left untouched (zero since the
+         * parent never writes it), so that only the pages the run writes
+         * count in its RSS. */
+        static struct run_result r;
+        r.alloc = alloc;
+        r.ok = true;
         r.rss_start_kb = proc_rss_kb();
         fn(params, alloc, &r);
         r.peak_rss_kb = proc_peak_rss_kb();

@@ -1,0 +1,182 @@
+/* report_json.c — the one JSON object of an invocation. */
+#include "report.h"
+
+#include <stdlib.h>
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_u64(FILE *out, const char *key, uint64_t v, bool comma)
+{
+    fprintf(out, "\"%s\":%llu%s", key, (unsigned long long)v,
+            comma ? "," : "");
+}
+
+/* "key":{"count":..,"p50":..,"p90":..,"p99":..,"p999":..,"max":.. */
+static void json_percentiles_open(FILE *out, const char *key,
+                                  const rgc_percentiles *p)
+{
+    fprintf(out, "\"%s\":{", key);
+    json_u64(out, "count", p->count, true);
+    json_u64(out, "p50", p->p50_ns, true);
+    json_u64(out, "p90", p->p90_ns, true);
+    json_u64(out, "p99", p->p99_ns, true);
+    json_u64(out, "p999", p->p999_ns, true);
+    json_u64(out, "max", p->max_ns, false);
+}
+
+static void json_gc(FILE *out, const struct gc_result *gc)
+{
+    if (!gc->present) {
+        fputs("\"gc\":null", out);
+        return;
+    }
+    const rgc_heap_stats *st = &gc->stats;
+    fputs("\"gc\":{", out);
+    json_u64(out, "cycles", st->cycles, true);
+    json_percentiles_open(out, "pauses", &gc->pauses);
+    fputc(',', out);
+    json_u64(out, "total_ns", st->pause_total_ns, false);
+    fputs("},", out);
+    json_percentiles_open(out, "ttsp", &gc->ttsp);
+    fputs("},", out);
+    json_u64(out, "bytes_copied", st->bytes_copied, true);
+    json_u64(out, "bytes_allocated", st->bytes_allocated, true);
+    json_u64(out, "regions_freed", st->regions_freed, true);
+    json_u64(out, "heap_max", st->heap_max, true);
+    json_u64(out, "region_size", st->region_size, true);
+    json_u64(out, "committed_bytes", st->committed, true);
+    json_u64(out, "live_bytes", st->live_after_last_cycle, true);
+    json_u64(out, "oom_count", st->oom_count, false);
+    fputc('}', out);
+}
+
+/* "latency_ns":{...},"pushes":N,"over_1ms":N, */
+static void json_latency(FILE *out, const struct histogram *h,
+                         uint64_t over_1ms)
+{
+    fputs("\"latency_ns\":{", out);
+    json_u64(out, "p50", histogram_percentile(h, 0.50), true);
+    json_u64(out, "p99", histogram_percentile(h, 0.99), true);
+    json_u64(out, "p999", histogram_percentile(h, 0.999), true);
+    json_u64(out, "p9999", histogram_percentile(h, 0.9999), true);
+    json_u64(out, "max", h->max, true);
+    json_u64(out, "mean", h->count ? h->sum / h->count : 0, false);
+    fputs("},", out);
+    json_u64(out, "pushes", h->count, true);
+    json_u64(out, "over_1ms", over_1ms, true);
+}
+
+static void json_threads(FILE *out, const struct run_result *r)
+{
+    fputs("\"per_thread\":[", out);
+    for (unsigned i = 0; i < r->thread_count; i++) {
+        const struct thread_result *t = &r->threads[i];
+        fprintf(out, "%s{\"thread\":%u,", i ? "," : "", i);
+        json_latency(out, &t->latency, t->over_1ms);
+        json_u64(out, "loop_ns", t->loop_ns, false);
+        fputc('}', out);
+    }
+    fputs("],", out);
+}
+
+static void json_phases(FILE *out, const struct run_result *r)
+{
+    fputs("\"phases\":[", out);
+    for (unsigned i = 0; i < r->phase_count; i++) {
+        const struct phase_result *ph = &r->phases[i];
+        fprintf(out, "%s{\"phase\":", i ? "," : "");
+        json_string(out, ph->name);
+        fprintf(out, ",\"depth\":%d,", ph->depth);
+        json_u64(out, "trees", ph->trees, true);
+        json_u64(out, "ns", ph->ns, false);
+        fputc('}', out);
+    }
+    fputs("],", out);
+}
+
+static void json_result(FILE *out, const struct report *rep,
+                        const struct run_result *r)
+{
+    fputs("{\"alloc\":", out);
+    json_string(out, alloc_name(r->alloc));
+    fprintf(out, ",\"ok\":%s,", r->ok ? "true" : "false");
+    if (!r->ok) {
+        fputs("\"error\":", out);
+        json_string(out, r->error);
+        fputc('}', out);
+        return;
+    }
+    if (rep->msgbuf) {
+        json_latency(out, &r->latency, r->over_1ms);
+        json_threads(out, r);
+    } else {
+        json_phases(out, r);
+    }
+    json_u64(out, "total_ns", r->total_ns, true);
+    fprintf(out, "\"rss_start_kb\":%ld,\"peak_rss_kb\":%ld,", r->rss_start_kb,
+            r->peak_rss_kb);
+    json_gc(out, &r->gc);
+    fputc('}', out);
+}
+
+static void json_params(FILE *out, const struct report *rep)
+{
+    fputs(",\"params\":{", out);
+    const char *options;
+    if (rep->msgbuf) {
+        const struct msgbuf_params *p = rep->msgbuf;
+        json_u64(out, "threads", p->threads, true);
+        json_u64(out, "window", p->window, true);
+        json_u64(out, "messages", p->messages, true);
+        json_u64(out, "msg_size", p->msg_size, true);
+        options = p->options;
+    } else {
+        const struct gcbench_params *p = rep->gcbench;
+        fprintf(out,
+                "\"stretch_depth\":%d,\"long_lived_depth\":%d,"
+                "\"min_depth\":%d,\"max_depth\":%d,\"depth_step\":%d,",
+                p->stretch_depth, p->long_lived_depth, p->min_depth,
+                p->max_depth, p->depth_step);
+        json_u64(out, "array_size", p->array_size, true);
+        options = p->options;
+    }
+    fputs("\"options\":", out);
+    json_string(out, options ? options : "");
+    fputs(",\"rgc_options_env\":", out);
+    const char *env = getenv("RGC_OPTIONS");
+    if (env)
+        json_string(out, env);
+    else
+        fputs("null", out);
+    fputc(',', out);
+    json_u64(out, "settle_ms", rep->settle_ms, false);
+    fputs("}", out);
+}
+
+void report_json(const struct report *rep, FILE *out)
+{
+    fputs("{\"workload\":", out);
+    json_string(out, rep->workload);
+    json_params(out, rep);
+    fputs(",\"results\":[", out);
+    for (unsigned i = 0; i < rep->count; i++) {
+        if (i)
+            fputc(',', out);
+        json_result(out, rep, &rep->results[i]);
+    }
+    fputs("]}\n", out);
+}

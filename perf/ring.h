@@ -1,0 +1,83 @@
+/*
+ * ring.h — the ring that msgbuf and mtchurn push through, run by one or
+ * more threads, each on its own window.
+ *
+ * A ring of `window` slots; push n allocates a fresh msg_size-byte message,
+ * fills it with the byte (n & 0xff) so every page is touched, and stores it
+ * in slot n % window, dropping (rgc, bdwgc) or freeing (malloc) the message
+ * it replaces.  Every push (allocate + fill + store) is timed with
+ * CLOCK_MONOTONIC into the thread's log-linear histogram.  After the loop,
+ * outside the measurement, every slot is checked: the right length and
+ * every byte equal to the fill of the push that wrote it, so a collector
+ * that loses or corrupts a message fails the run.
+ *
+ * With several threads (ring_run with spawn), every thread sets its window
+ * up, waits at a start gate, runs its loop, waits at a finish gate (so no
+ * check runs beside another thread's measured loop), then checks its
+ * window.  The threads share nothing but the heap or allocator, and for
+ * rgc the pause probe, which the holder of a baton polls between its
+ * pushes (perf/baton.h).
+ */
+#ifndef RGC_PERF_RING_H
+#define RGC_PERF_RING_H
+
+#include "baton.h"
+#include "bench.h"
+#include "gate.h"
+#include "rgc_session.h"
+
+/* One thread's part of a run. */
+struct ring_worker {
+    const char *name;               /* "msgbuf" or "mtchurn": error prefix */
+    const struct msgbuf_params *p;
+    unsigned index;                 /* thread 0, 1, ...                    */
+    struct thread_result *res;      /* its slot of run_result.threads      */
+    struct gate *start, *finish;    /* NULL: run alone, no gates           */
+    rgc_heap *heap;                 /* rgc runs                            */
+    struct rgc_session *probe;      /* the pause probe, polled by the      */
+    struct baton *baton;            /* baton's holder only (rgc runs)      */
+    const struct malloc_api *api;   /* malloc and bdwgc runs               */
+    bool bdwgc_register;            /* register the thread with bdwgc      */
+    /* results */
+    uint64_t start_ns, end_ns;      /* its push loop (0 if it never ran)   */
+    bool still_attached;            /* rgc_thread_detach failed            */
+    bool failed;
+    char error[BENCH_ERROR_MAX];
+};
+
+/* Record a failure of this thread (the first one is kept). */
+void ring_fail(struct ring_worker *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Pass a gate (no-op without one); t is the rgc thread or NULL.  False when
+ * the run was aborted or the blocking region failed (recorded). */
+bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t);
+
+/* The push that last wrote slot i after `messages` pushes, or UINT64_MAX. */
+uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i);
+
+/* Check the bytes of a message; on a mismatch records it and returns
+ * false. */
+bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,
+                      size_t i, uint64_t n, size_t size);
+
+static inline void ring_record(struct thread_result *t, uint64_t ns)
+{
+    histogram_record(&t->latency, ns);
+    if (ns > NS_PER_MS)
+        t->over_1ms++;
+}
+
+/* One thread's whole life: attach or register, set the window up, the
+ * gates, the loop, the check, and detach. */
+void ring_rgc(struct ring_worker *w);
+void ring_malloc(struct ring_worker *w);
+
+/* Run the ring on alloc: on the calling thread (spawn false, p->threads
+ * must be 1) or on p->threads new threads, and fill r: merged and
+ * per-thread latencies, the wall time from the first loop's start to the
+ * last one's end, and for rgc the heap's statistics. */
+void ring_run(const char *name, const struct msgbuf_params *p,
+              enum alloc_kind alloc, struct run_result *r, bool spawn);
+
+#endif

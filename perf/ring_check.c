@@ -1,0 +1,51 @@
+/* ring_check.c — failures, gates and data checks shared by the ring loops. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "ring.h"
+
+void ring_fail(struct ring_worker *w, const char *fmt, ...)
+{
+    if (w->failed)
+        return; /* keep the first reason */
+    w->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->error, sizeof w->error, fmt, ap);
+    va_end(ap);
+}
+
+bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t)
+{
+    if (!g)
+        return true;
+    const char *why;
+    bool go = gate_pass(g, t, &why);
+    if (why)
+        ring_fail(w, "%s: blocking region around the gate: %s", w->name,
+                  why);
+    return go;
+}
+
+uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i)
+{
+    if (p->messages <= i)
+        return UINT64_MAX; /* never written */
+    uint64_t last = p->messages - 1;
+    return last - (last - i) % p->window;
+}
+
+bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,
+                      size_t i, uint64_t n, size_t size)
+{
+    unsigned char want = (unsigned char)n;
+    for (size_t k = 0; k < size; k++)
+        if (m[k] != want) {
+            ring_fail(w,
+                      "%s: slot %zu (push %llu): byte %zu is 0x%02x, "
+                      "expected 0x%02x",
+                      w->name, i, (unsigned long long)n, k, m[k], want);
+            return false;
+        }
+    return true;
+}

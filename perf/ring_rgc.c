@@ -1,0 +1,122 @@
+/*
+ * ring_rgc.c — one thread's ring on rgc: the window is a reference array
+ * (rgc_alloc_refs) held in a handle, messages are byte arrays
+ * (rgc_alloc_bytes), and a replaced message simply becomes garbage.
+ */
+#include <string.h>
+
+#include "ring.h"
+
+static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window)
+{
+    const struct msgbuf_params *p = w->p;
+    struct thread_result *res = w->res;
+    struct rgc_session *probe = w->probe;
+    struct baton *baton = w->baton;
+    const unsigned self = w->index;
+    const size_t size = p->msg_size;
+    const size_t slots = p->window;
+    size_t slot = 0;
+    w->start_ns = bench_now_ns();
+    for (uint64_t n = 0; n < p->messages; n++) {
+        uint64_t t0 = bench_now_ns();
+        void *m = rgc_alloc_bytes(t, size);
+        if (!m) {
+            ring_fail(w, "%s: push %llu: %s", w->name, (unsigned long long)n,
+                      rgc_last_error());
+            return false;
+        }
+        memset(m, (int)(n & 0xff), size);
+        rgc_store_elem(t, rgc_load(t, window), slot, m);
+        uint64_t t1 = bench_now_ns();
+        ring_record(res, t1 - t0);
+        if (baton_held(baton, self))
+            rgc_session_poll(probe);
+        if (++slot == slots)
+            slot = 0;
+    }
+    w->end_ns = bench_now_ns();
+    res->loop_ns = w->end_ns - w->start_ns;
+    return true;
+}
+
+static bool check_slot(struct ring_worker *w, void *ring, size_t i,
+                       rgc_thread *t)
+{
+    const size_t size = w->p->msg_size;
+    uint64_t n = ring_last_writer(w->p, i);
+    unsigned char *m = rgc_load_elem(t, ring, i);
+    if (n == UINT64_MAX) {
+        if (m)
+            ring_fail(w, "%s: slot %zu was never written but is set",
+                      w->name, i);
+        return !m;
+    }
+    if (!m) {
+        ring_fail(w, "%s: slot %zu (push %llu) is null", w->name, i,
+                  (unsigned long long)n);
+        return false;
+    }
+    if (rgc_type_of(m) != RGC_TYPE_BYTES || rgc_length(m) != size) {
+        ring_fail(w,
+                  "%s: slot %zu (push %llu): type %u length %zu, "
+                  "expected a byte array of %zu",
+                  w->name, i, (unsigned long long)n, rgc_type_of(m),
+                  rgc_length(m), size);
+        return false;
+    }
+    return ring_check_bytes(w, m, i, n, size);
+}
+
+/* Untimed.  A safepoint per slot, so a thread still checking never holds
+ * up another thread's collection; raw pointers are reloaded after it. */
+static void check_window(struct ring_worker *w, rgc_thread *t,
+                         rgc_ref *window)
+{
+    const size_t slots = w->p->window;
+    void *ring = rgc_load(t, window);
+    if (rgc_length(ring) != slots) {
+        ring_fail(w, "%s: the window has %zu slots, expected %zu", w->name,
+                  rgc_length(ring), slots);
+        return;
+    }
+    for (size_t i = 0; i < slots; i++) {
+        rgc_safepoint(t);
+        if (!check_slot(w, rgc_load(t, window), i, t))
+            return;
+    }
+}
+
+void ring_rgc(struct ring_worker *w)
+{
+    rgc_thread *t = rgc_thread_attach(w->heap);
+    if (!t) {
+        ring_fail(w, "rgc_thread_attach: %s", rgc_last_error());
+        baton_done(w->baton, w->index);
+        ring_gate(w, w->start, NULL);
+        ring_gate(w, w->finish, NULL);
+        return;
+    }
+    rgc_scope scope = rgc_scope_open(t);
+    void *ring = rgc_alloc_refs(t, w->p->window);
+    rgc_ref *window = ring ? rgc_handle(t, ring) : NULL;
+    if (!window)
+        ring_fail(w, "%s: cannot allocate the window: %s", w->name,
+                  rgc_last_error());
+    if (baton_held(w->baton, w->index))
+        rgc_session_poll(w->probe);
+
+    bool go = ring_gate(w, w->start, t) && window && !w->failed;
+    if (go)
+        go = push_loop(w, t, window);
+    baton_done(w->baton, w->index);
+    go &= ring_gate(w, w->finish, t);
+    if (go)
+        check_window(w, t, window);
+
+    rgc_scope_close(t, scope);
+    if (rgc_thread_detach(t) != RGC_OK) {
+        ring_fail(w, "rgc_thread_detach: %s", rgc_last_error());
+        w->still_attached = true;
+    }
+}
