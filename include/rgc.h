@@ -138,7 +138,9 @@ int rgc_blocking_leave(rgc_thread *thread);
 /* ---- allocation ---------------------------------------------------------- */
 /* All return zeroed memory, or NULL with rgc_last_error() set (and the
  * heap's oom_callback called) when even a full collection cannot make room.
- * Every allocation is a safepoint. */
+ * Every allocation may be a safepoint: objects may move in any of them.
+ * (The inline fast path does not poll; the slow path does, at least once
+ * per tlab_size bytes allocated.) */
 
 static inline void *rgc_alloc(rgc_thread *thread, rgc_type type);
 /* An array of n references (read with rgc_load_elem / rgc_store_elem). */
