@@ -44,17 +44,7 @@ static void msgbuf_table(const struct report *rep, bool histograms,
                {"push max", 1.0}};
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++)
         table_row(out, rep, lat[i].label, c_latency, &lat[i].p);
-    table_row(out, rep, "pushes over 1 ms", c_over_1ms, NULL);
-    if (p->threads > 1)
-        report_thread_rows(rep, out);
-    table_row(out, rep, p->threads > 1 ? "wall time" : "loop time", c_total,
-              NULL);
-    table_row(out, rep, "peak RSS", c_rss, NULL);
-    table_gc_rows(out, rep);
-    table_pause_histograms(out, rep, "pushes");
-    if (histograms)
-        table_latency_histograms(out, rep);
-    table_failures(out, rep);
+    report_push_rows(rep, p->threads > 1, histograms, out);
 }
 
 static bool c_phase(cell c, const struct run_result *r, const void *arg)

@@ -34,5 +34,9 @@ void report_json(const struct report *rep, FILE *out);
 void report_mtchurn_table(const struct report *rep, bool histograms,
                           FILE *out);
 void report_thread_rows(const struct report *rep, FILE *out);
+/* The rows a push workload (msgbuf, mtchurn) prints after its latency
+ * rows: over-1-ms count, per-thread rows, time, RSS, GC figures. */
+void report_push_rows(const struct report *rep, bool per_thread,
+                      bool histograms, FILE *out);
 
 #endif

@@ -67,9 +67,17 @@ void report_mtchurn_table(const struct report *rep, bool histograms,
                {"all threads max", 1.0}};
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++)
         table_row(out, rep, lat[i].label, c_latency, &lat[i].p);
+    report_push_rows(rep, true, histograms, out);
+}
+
+void report_push_rows(const struct report *rep, bool per_thread,
+                      bool histograms, FILE *out)
+{
     table_row(out, rep, "pushes over 1 ms", c_over_1ms, NULL);
-    report_thread_rows(rep, out);
-    table_row(out, rep, "wall time", c_total, NULL);
+    if (per_thread)
+        report_thread_rows(rep, out);
+    table_row(out, rep, per_thread ? "wall time" : "loop time", c_total,
+              NULL);
     table_row(out, rep, "peak RSS", c_rss, NULL);
     table_gc_rows(out, rep);
     table_pause_histograms(out, rep, "pushes");
