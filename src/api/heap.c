@@ -116,8 +116,8 @@ rgc_thread *rgc_thread_attach(rgc_heap *heap)
         heap->spare_threads = t->next;
     pthread_mutex_unlock(&heap->safepoint.threads_lock);
     if (!t)
-        t = rgc_meta_calloc(1, sizeof *t);
-    else
+        t = rgc_meta_aligned(RGC_CACHE_LINE, sizeof *t);
+    if (t)
         *t = (struct rgc_thread){0};
     if (!t) {
         rgc_fail(RGC_ENOMEM, "rgc_thread_attach: no memory");

@@ -18,11 +18,13 @@
 #define rgc_meta_calloc(n, size) calloc((n), (size))
 #define rgc_meta_realloc(p, size) realloc((p), (size))
 #define rgc_meta_free(p) free(p)
+#define rgc_meta_aligned(align, size) aligned_alloc((align), (size))
 #else
 #include <gperftools/tcmalloc.h>
 #define rgc_meta_calloc(n, size) tc_calloc((n), (size))
 #define rgc_meta_realloc(p, size) tc_realloc((p), (size))
 #define rgc_meta_free(p) tc_free(p)
+#define rgc_meta_aligned(align, size) tc_memalign((align), (size))
 #endif
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/bitmap.h"
+#include "base/error.h"
 #include "mark/mark.h"
 #include "object/header.h"
 #include "relocate/forwarding.h"
@@ -52,7 +53,10 @@ static void copy_object(void *ctx, struct region *r, uintptr_t start)
     }
     memcpy((void *)to, (void *)start, bytes);
     mark_object(ev->rt, ev->dest, to);
-    forwarding_insert(r->forwarding, region_word_index(r, start), to);
+    /* One worker owns each source region, so its copy always wins. */
+    if (forwarding_insert(r->forwarding, region_word_index(r, start), to) !=
+        to)
+        rgc_fatal("object %p was copied twice", (void *)start);
     ev->copied += bytes;
 }
 

@@ -25,7 +25,9 @@ struct forwarding {
 
 struct forwarding *forwarding_create(size_t objects);
 void forwarding_destroy(struct forwarding *f);
-void forwarding_insert(struct forwarding *f, size_t word, uintptr_t to);
+/* Install word -> to unless another copy won: returns the installed
+ * target.  Lock-free (CAS on the key), so concurrent relocators can race. */
+uintptr_t forwarding_insert(struct forwarding *f, size_t word, uintptr_t to);
 /* The new start of the object at word, or 0 if it was not moved. */
 uintptr_t forwarding_find(const struct forwarding *f, size_t word);
 

@@ -36,8 +36,12 @@ struct rgc_thread;
 /* A per-thread operation run by a handshake (thread/safepoint.h). */
 typedef void (*handshake_fn)(struct rgc_thread *t, void *ctx);
 
+#define RGC_CACHE_LINE 64
+
+/* Cache-line aligned (and allocated so): the fast fields of two threads
+ * never share a line. */
 struct rgc_thread {
-    struct rgc__thread_fast fast; /* first: see above */
+    _Alignas(RGC_CACHE_LINE) struct rgc__thread_fast fast; /* first */
     uint64_t magic;               /* RGC_THREAD_MAGIC while attached     */
     pthread_t owner;              /* the OS thread that attached          */
     struct rgc_heap *heap;

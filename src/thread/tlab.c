@@ -41,7 +41,7 @@ size_t tlab_retire_to_spares(struct rgc_thread *t, struct spare_regions *s)
     if (r) {
         pthread_mutex_lock(&s->lock);
         r->link = s->head;
-        s->head = r;
+        __atomic_store_n(&s->head, r, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&s->lock);
     }
     return used;
@@ -51,7 +51,7 @@ void spare_regions_retire(struct spare_regions *s)
 {
     for (struct region *r = s->head; r; r = r->link)
         r->state = REGION_FULL;
-    s->head = NULL;
+    __atomic_store_n(&s->head, NULL, __ATOMIC_RELAXED);
 }
 
 void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
@@ -64,7 +64,7 @@ void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
             continue;
         r->state = REGION_ALLOC;
         r->link = s->head;
-        s->head = r;
+        __atomic_store_n(&s->head, r, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -72,13 +72,15 @@ void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
 /* A spare region with room for `bytes`, or NULL. */
 static struct region *take_spare(struct spare_regions *s, size_t bytes)
 {
+    if (!__atomic_load_n(&s->head, __ATOMIC_RELAXED))
+        return NULL; /* the common case takes no lock */
     pthread_mutex_lock(&s->lock);
     struct region **p = &s->head;
     while (*p && (*p)->end - (*p)->top < bytes)
         p = &(*p)->link;
     struct region *r = *p;
     if (r)
-        *p = r->link;
+        __atomic_store_n(p, r->link, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&s->lock);
     return r;
 }
