@@ -317,9 +317,13 @@ static void a_blocked_thread_does_not_delay_a_collection(void **state)
 
 static int churn_done;
 
+static int first_cycle_done; /* churn starts once collections run */
+
 static void *attach_detach_churn(void *arg)
 {
     unsigned seed = (unsigned)(uintptr_t)arg;
+    while (!__atomic_load_n(&first_cycle_done, __ATOMIC_SEQ_CST))
+        usleep(100); /* not attached yet: holds nothing up */
     for (int round = 0; round < 200; round++) {
         rgc_thread *t = rgc_thread_attach(heap);
         assert_non_null(t);
@@ -345,8 +349,10 @@ static void *collect_until_done(void *arg)
 {
     (void)arg;
     rgc_thread *t = rgc_thread_attach(heap);
-    while (!__atomic_load_n(&churn_done, __ATOMIC_SEQ_CST))
+    do {
         assert_int_equal(rgc_collect(t, RGC_COLLECT_FULL), RGC_OK);
+        __atomic_store_n(&first_cycle_done, 1, __ATOMIC_SEQ_CST);
+    } while (!__atomic_load_n(&churn_done, __ATOMIC_SEQ_CST));
     rgc_thread_detach(t);
     return NULL;
 }
@@ -356,6 +362,7 @@ static void threads_attach_and_detach_during_collections(void **state)
     (void)state;
     make_heap("heap_max=32m,region_size=1m,gc_threads=2,verify");
     churn_done = 0;
+    first_cycle_done = 0;
     pthread_t collector, churners[3];
     pthread_create(&collector, NULL, collect_until_done, NULL);
     for (uintptr_t i = 0; i < 3; i++)
