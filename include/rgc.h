@@ -55,6 +55,7 @@ typedef struct rgc_config {
     bool pretouch;                /* fault the whole heap in at creation    */
     bool verify;                  /* run the heap verifier around each GC   */
     bool poison;                  /* protect freed regions (stale pointers) */
+    bool log;                     /* one line per cycle on stderr           */
     rgc_oom_fn oom_callback;      /* called before an allocation fails      */
     void *oom_ctx;
 } rgc_config;

@@ -114,6 +114,7 @@ static const struct option options[] = {
     OPT("pretouch", BOOL, pretouch),
     OPT("verify", BOOL, verify),
     OPT("poison", BOOL, poison),
+    OPT("log", BOOL, log),
 };
 
 /* A decimal number and the rest of the string; false if s starts with no

@@ -32,6 +32,7 @@
 #include "mark/mark.h"
 #include "relocate/evacuate.h"
 #include "relocate/forwarding.h"
+#include "stats/gc_log.h"
 #include "verify/verify.h"
 
 void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
@@ -122,11 +123,16 @@ bool collector_should_start(const struct rgc_heap *heap)
 }
 
 /* The cycle itself; the world is stopped. */
-static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
+static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full,
+                      struct cycle_record *rec)
 {
     struct region_table *rt = &heap->regions;
+    uint64_t copied = HEAP_GET(heap->bytes_copied);
+    uint64_t freed = HEAP_GET(heap->regions_freed);
 
     retire_allocation(heap);
+    rec->used_before = HEAP_GET(heap->used);
+    rec->threads = heap->safepoint.thread_count;
     if (heap->config.verify)
         verify(heap, "before collection");
 
@@ -154,6 +160,16 @@ static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full)
         verify(heap, "after collection");
     if (kind == RGC_COLLECT_RELEASE)
         region_table_uncommit_free(rt);
+
+    rec->cycle = HEAP_GET(heap->cycles);
+    rec->kind = kind == RGC_COLLECT_RELEASE ? "release"
+                : full                      ? "full"
+                                            : "routine";
+    rec->used_after = HEAP_GET(heap->used);
+    rec->live = HEAP_GET(heap->live);
+    rec->copied = HEAP_GET(heap->bytes_copied) - copied;
+    rec->regions_freed = HEAP_GET(heap->regions_freed) - freed;
+    rec->committed = HEAP_GET(rt->committed_count) * rt->region_size;
 }
 
 void collector_handshake(struct rgc_heap *heap, struct rgc_thread *self,
@@ -174,15 +190,18 @@ bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
     bool run = seen_cycles == COLLECT_ALWAYS ||
                HEAP_GET(heap->cycles) == seen_cycles;
     if (run) {
+        struct cycle_record rec;
         uint64_t start = rgc_now_ns();
-        uint64_t ttsp = safepoint_stop_world(&heap->safepoint);
-        run_cycle(heap, kind, full);
+        rec.ttsp_ns = safepoint_stop_world(&heap->safepoint);
+        run_cycle(heap, kind, full, &rec);
         safepoint_resume_world(&heap->safepoint);
-        uint64_t pause = rgc_now_ns() - start;
+        rec.pause_ns = rgc_now_ns() - start;
         pthread_mutex_lock(&heap->stats_lock);
-        histogram_record(&heap->ttsp, ttsp);
-        histogram_record(&heap->pauses, pause);
+        histogram_record(&heap->ttsp, rec.ttsp_ns);
+        histogram_record(&heap->pauses, rec.pause_ns);
         pthread_mutex_unlock(&heap->stats_lock);
+        if (heap->config.log) /* the world runs again: printing is slow */
+            gc_log_cycle(stderr, &rec);
     }
     pthread_mutex_unlock(&heap->gc_lock);
     thread_online(&heap->safepoint, self);

@@ -1,0 +1,75 @@
+/* test_gc_log.c — the `log` option prints one well-formed line per cycle. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rgc.h>
+
+static void one_line_per_cycle(void **state)
+{
+    (void)state;
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fileno(capture), STDERR_FILENO);
+
+    rgc_config c;
+    rgc_config_init(&c);
+    assert_int_equal(rgc_config_parse(&c, "heap_max=16m,region_size=1m,log"),
+                     RGC_OK);
+    rgc_heap *heap = rgc_heap_create(&c);
+    rgc_thread *t = rgc_thread_attach(heap);
+    rgc_scope s = rgc_scope_open(t);
+    rgc_handle(t, rgc_alloc_bytes(t, 1000));
+    for (int i = 0; i < 20000; i++)
+        rgc_alloc_bytes(t, 1000); /* garbage: routine cycles */
+    rgc_collect(t, RGC_COLLECT_FULL);
+    rgc_collect(t, RGC_COLLECT_RELEASE);
+    rgc_heap_stats st;
+    rgc_stats(heap, &st);
+    rgc_scope_close(t, s);
+    rgc_thread_detach(t);
+    rgc_heap_destroy(heap);
+
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(capture);
+    char line[512];
+    unsigned long long lines = 0, routine = 0, full = 0, release = 0;
+    while (fgets(line, sizeof line, capture)) {
+        unsigned long long n;
+        char kind[16];
+        double pause, ttsp;
+        assert_int_equal(sscanf(line, "[rgc gc] #%llu %15[a-z]: pause %lf ms "
+                                      "(ttsp %lf ms)",
+                                &n, kind, &pause, &ttsp),
+                         4);
+        assert_int_equal(n, ++lines); /* numbered from 1, none missing */
+        assert_true(ttsp <= pause);
+        assert_non_null(strstr(line, "1 threads\n"));
+        routine += !strcmp(kind, "routine");
+        full += !strcmp(kind, "full");
+        release += !strcmp(kind, "release");
+    }
+    fclose(capture);
+    assert_int_equal(lines, st.cycles);
+    assert_true(routine >= 1);
+    assert_int_equal(full, 1);
+    assert_int_equal(release, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_line_per_cycle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
