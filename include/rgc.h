@@ -32,7 +32,6 @@ typedef enum rgc_status {
     RGC_OK = 0,
     RGC_EINVAL = -1,       /* invalid argument, option or descriptor      */
     RGC_ENOMEM = -2,       /* heap (or the OS) cannot satisfy the request */
-    RGC_EUNSUPPORTED = -3, /* a capability that is not built yet          */
     RGC_ESTATE = -4,       /* the call is not valid in the current state  */
 } rgc_status;
 

@@ -58,4 +58,11 @@ struct rgc_heap {
 #define HEAP_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 #define HEAP_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
 
+/* Bytes handed to the mutator (a retired TLAB, a large object). */
+static inline void heap_count_allocated(struct rgc_heap *heap, size_t bytes)
+{
+    HEAP_ADD(heap->used, bytes);
+    HEAP_ADD(heap->bytes_allocated, bytes);
+}
+
 #endif

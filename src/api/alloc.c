@@ -34,9 +34,7 @@ static void *out_of_memory(struct rgc_heap *heap, uint64_t payload)
 
 static void retire_tlab(struct rgc_thread *t)
 {
-    size_t bytes = tlab_retire(t);
-    HEAP_ADD(t->heap->used, bytes);
-    HEAP_ADD(t->heap->bytes_allocated, bytes);
+    heap_count_allocated(t->heap, tlab_retire(t));
 }
 
 static struct region *take_large(struct rgc_heap *heap, size_t bytes)
@@ -101,8 +99,7 @@ static void *alloc_large(struct rgc_thread *t, rgc_type type, uint64_t payload)
         return out_of_memory(heap, payload);
     *(uint64_t *)r->bottom = header_make(type, payload);
     r->top = r->bottom + bytes;
-    HEAP_ADD(heap->used, bytes);
-    HEAP_ADD(heap->bytes_allocated, bytes);
+    heap_count_allocated(heap, bytes);
     return object_payload(r->bottom);
 }
 

@@ -151,9 +151,7 @@ int rgc_thread_detach(rgc_thread *t)
                         open);
     struct rgc_heap *heap = t->heap;
     /* online: no pause runs */
-    size_t bytes = tlab_retire_to_spares(t, &heap->spare_regions);
-    HEAP_ADD(heap->used, bytes);
-    HEAP_ADD(heap->bytes_allocated, bytes);
+    heap_count_allocated(heap, tlab_retire_to_spares(t, &heap->spare_regions));
     safepoint_detach(&heap->safepoint, t); /* no pause sees t after this */
     handles_destroy(t);
     disarm(t);

@@ -77,6 +77,12 @@ size_t region_mark_words(const struct region_table *rt)
     return RGC_BITMAP_WORDS(rt->region_size / 8);
 }
 
+void region_clear_marks(const struct region_table *rt, struct region *r)
+{
+    if (r->marks)
+        memset(r->marks, 0, region_mark_words(rt) * 8);
+}
+
 uint64_t *region_marks(struct region_table *rt, struct region *r)
 {
     if (!r->marks)
@@ -122,8 +128,7 @@ static bool prepare(struct region_table *rt, struct region *r)
         __atomic_fetch_add(&rt->committed_count, 1, __ATOMIC_RELAXED);
     }
     r->poisoned = false;
-    if (r->marks) /* a region leaves the free set with no stale marks */
-        memset(r->marks, 0, region_mark_words(rt) * 8);
+    region_clear_marks(rt, r); /* it leaves the free set with no stale marks */
     r->top = r->bottom;
     return true;
 }

@@ -93,6 +93,8 @@ size_t region_table_uncommit_free(struct region_table *rt);
 
 /* The region's mark bitmap, allocated on first use (NULL: out of memory). */
 uint64_t *region_marks(struct region_table *rt, struct region *r);
+/* Clear the region's mark bitmap, if it has one. */
+void region_clear_marks(const struct region_table *rt, struct region *r);
 size_t region_mark_words(const struct region_table *rt);
 
 static inline size_t region_word_index(const struct region *r, uintptr_t a)

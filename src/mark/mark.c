@@ -6,8 +6,6 @@
  */
 #include "mark/mark.h"
 
-#include <string.h>
-
 #include "base/bitmap.h"
 #include "base/error.h"
 #include "object/header.h"
@@ -72,9 +70,8 @@ size_t mark_live(struct region_table *rt, const struct type_table *types,
         r->live_objects = 0;
         if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
             continue;
-        if (r->marks)
-            memset(r->marks, 0, region_mark_words(rt) * 8);
-        else if (!region_marks(rt, r))
+        region_clear_marks(rt, r);
+        if (!region_marks(rt, r))
             rgc_fatal("no memory for the mark bitmap of region %u", r->index);
     }
     struct trace tr = {

@@ -55,9 +55,7 @@ static void verify(struct rgc_heap *heap, const char *when)
 static void retire_allocation(struct rgc_heap *heap)
 {
     for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
-        size_t bytes = tlab_retire_region(t);
-        HEAP_ADD(heap->used, bytes);
-        HEAP_ADD(heap->bytes_allocated, bytes);
+        heap_count_allocated(heap, tlab_retire_region(t));
     }
     spare_regions_retire(&heap->spare_regions);
 }
