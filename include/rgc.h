@@ -55,6 +55,9 @@ typedef struct rgc_config {
     bool verify;                  /* run the heap verifier around each GC   */
     bool poison;                  /* protect freed regions (stale pointers) */
     bool log;                     /* one line per cycle on stderr           */
+    bool checkmark;               /* after marking, re-trace from the roots
+                                     in the pause and abort if a reachable
+                                     object is unmarked (testing)          */
     rgc_oom_fn oom_callback;      /* called before an allocation fails      */
     void *oom_ctx;
 } rgc_config;
@@ -228,6 +231,11 @@ typedef struct rgc_heap_stats {
     uint64_t pause_total_ns;
     uint64_t pause_max_ns;
     uint64_t oom_count;       /* allocations that returned NULL           */
+    uint64_t full_cycles;     /* stop-the-world cycles: rgc_collect, or an
+                                 allocation that stalls found no room     */
+    uint64_t alloc_stalls;    /* allocations that waited for a cycle      */
+    uint64_t alloc_stall_total_ns;
+    uint64_t alloc_stall_max_ns;
 } rgc_heap_stats;
 
 void rgc_stats(rgc_heap *heap, rgc_heap_stats *out);
@@ -240,6 +248,26 @@ typedef struct rgc_percentiles {
 /* Percentiles of every pause so far, from a log-linear histogram (values are
  * upper bounds of their bucket: at most 1/32 above the true value). */
 void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out);
+
+/* The pauses of a cycle.  A concurrent cycle has one mark-start pause, one
+ * or more mark-end pauses (each bounded by max_pause; marking resumes
+ * concurrently if one cannot finish) and one relocation pause; a full
+ * collection is one pause of its own. */
+typedef enum rgc_pause_kind {
+    RGC_PAUSE_MARK_START = 0,
+    RGC_PAUSE_MARK_END = 1,
+    RGC_PAUSE_RELOCATE = 2,
+    RGC_PAUSE_FULL = 3,
+    RGC_PAUSE_KINDS = 4
+} rgc_pause_kind;
+
+/* Percentiles of one kind of pause (RGC_EINVAL for an unknown kind). */
+int rgc_pause_kind_percentiles(rgc_heap *heap, rgc_pause_kind kind,
+                               rgc_percentiles *out);
+
+/* Percentiles of allocation stalls: how long allocations waited for a
+ * concurrent cycle to free memory. */
+void rgc_stall_percentiles(rgc_heap *heap, rgc_percentiles *out);
 
 /* Percentiles of the time-to-safepoint of every pause: from the stop
  * request until every attached thread was parked or in a blocking region

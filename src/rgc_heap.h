@@ -7,7 +7,9 @@
 #define RGC_HEAP_H
 
 #include "heap/region_table.h"
+#include "mark/satb.h"
 #include "object/type_table.h"
+#include "policy/driver.h"
 #include "rgc.h"
 #include "roots/global_roots.h"
 #include "stats/histogram.h"
@@ -15,8 +17,10 @@
 #include "thread/thread.h"
 #include "thread/workers.h"
 
-/* Colors (docs/design.md): two mark epochs alternate as the good color; the
- * remapped color is reserved for concurrent relocation. */
+/* Colors (docs/design.md, "Colors"): the good color alternates between two
+ * relocation epochs, flipping in every relocation pause; a slot of the other
+ * epoch is stale (healed through forwarding tables).  The remapped color is
+ * reserved for concurrent relocation. */
 #define RGC_COLOR_MARKED0 ((uintptr_t)1 << 60)
 #define RGC_COLOR_MARKED1 ((uintptr_t)1 << 61)
 #define RGC_COLOR_REMAPPED ((uintptr_t)1 << 62)
@@ -36,6 +40,9 @@ struct rgc_heap {
     struct spare_regions spare_regions; /* allocation regions left behind */
     struct workers workers;          /* gc_threads, the pausing one too   */
     uintptr_t good_color;            /* changes only in a pause           */
+    bool marking;                    /* SATB barrier on; pauses change it */
+    struct satb_queue satb;          /* full SATB buffers                 */
+    struct driver driver;            /* runs the concurrent cycles        */
 
     /* Counters written by mutators use atomic adds; the rest change only
      * in a pause (under gc_lock, world stopped). */
@@ -47,9 +54,23 @@ struct rgc_heap {
     uint64_t bytes_copied;
     uint64_t regions_freed;
     uint64_t oom_count;
+    uint64_t full_cycles;     /* stop-the-world cycles (any reason)      */
+    uint64_t alloc_stalls;
+
+    /* Pacing and pause budgets (policy/collector.c), measured by the
+     * cycles themselves; only the driver or a pause writes them. */
+    double alloc_rate;        /* bytes allocated per ns, smoothed        */
+    uint64_t last_cycle_start_ns;
+    uint64_t last_alloc_total;
+    uint64_t last_cycle_ns;   /* duration of the last concurrent cycle   */
+    double mark_rate;         /* marking work units per ns               */
+    double copy_rate;         /* bytes evacuated per ns                  */
+
     pthread_mutex_t stats_lock;   /* the histograms                      */
     struct histogram pauses;  /* whole pause: time-to-safepoint + work   */
+    struct histogram pause_kind[RGC_PAUSE_KINDS]; /* the same, by kind  */
     struct histogram ttsp;    /* time-to-safepoint alone                 */
+    struct histogram stalls;  /* allocation stalls                       */
 };
 
 /* Counters are read without locks (rgc_stats, the trigger), so every

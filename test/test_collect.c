@@ -779,8 +779,9 @@ static void pinned_buffer_written_to_a_file(void **state)
             collect(t);
         assert_ptr_equal(rgc_load(t, hb), buf);
     }
-    /* 5 explicit collections, and automatic ones (2 MiB trigger). */
-    assert_true(stats(heap).cycles >= cycles0 + 5 + 5);
+    /* 5 explicit collections, and automatic ones (2 MiB trigger: how many
+     * have finished by now depends on the driver thread's progress). */
+    assert_true(stats(heap).cycles >= cycles0 + 5);
 
     unsigned char *back = malloc(N);
     assert_non_null(back);

@@ -29,7 +29,7 @@ static void one_line_per_cycle(void **state)
     rgc_scope s = rgc_scope_open(t);
     rgc_handle(t, rgc_alloc_bytes(t, 1000));
     for (int i = 0; i < 20000; i++)
-        rgc_alloc_bytes(t, 1000); /* garbage: routine cycles */
+        rgc_alloc_bytes(t, 1000); /* garbage: concurrent cycles */
     rgc_collect(t, RGC_COLLECT_FULL);
     rgc_collect(t, RGC_COLLECT_RELEASE);
     rgc_heap_stats st;
@@ -47,15 +47,26 @@ static void one_line_per_cycle(void **state)
     while (fgets(line, sizeof line, capture)) {
         unsigned long long n;
         char kind[16];
-        double pause, ttsp;
-        assert_int_equal(sscanf(line, "[rgc gc] #%llu %15[a-z]: pause %lf ms "
-                                      "(ttsp %lf ms)",
-                                &n, kind, &pause, &ttsp),
-                         4);
+        unsigned pauses, mark_ends;
+        double max, total, ttsp;
+        assert_int_equal(sscanf(line,
+                                "[rgc gc] #%llu %15[a-z]: %u pauses, max %lf "
+                                "ms, total %lf ms (ttsp max %lf ms, %u "
+                                "mark-end)",
+                                &n, kind, &pauses, &max, &total, &ttsp,
+                                &mark_ends),
+                         7);
         assert_int_equal(n, ++lines); /* numbered from 1, none missing */
-        assert_true(ttsp <= pause);
+        assert_true(ttsp <= max && max <= total);
         assert_non_null(strstr(line, "1 threads\n"));
-        routine += !strcmp(kind, "routine");
+        if (!strcmp(kind, "concurrent")) {
+            /* mark start, mark end (at least once), relocate */
+            assert_true(mark_ends >= 1);
+            assert_int_equal(pauses, 2 + mark_ends);
+        } else {
+            assert_int_equal(pauses, 1);
+        }
+        routine += !strcmp(kind, "concurrent");
         full += !strcmp(kind, "full");
         release += !strcmp(kind, "release");
     }

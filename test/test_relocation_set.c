@@ -12,12 +12,14 @@
 
 static struct region_table rt;
 
-/* A FULL region holding `used` bytes of which `live` are live. */
+/* A FULL region holding `used` bytes of which `live` are live, all of them
+ * older than the marking (top at mark start = top). */
 static struct region *filled(size_t used, size_t live)
 {
     struct region *r = region_table_take(&rt, REGION_FULL);
     assert_non_null(r);
     r->top = r->bottom + used;
+    r->tams = r->top;
     r->live_bytes = live;
     return r;
 }
@@ -45,7 +47,7 @@ static void routine_cycles_take_sparse_regions_sparsest_first(void **state)
     struct region *pinned = filled(REGION, 0);
     pinned->pin_count = 1;
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, false, 75), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, false, 75, SIZE_MAX), 0);
     assert_int_equal(rs.count, 2);
     assert_ptr_equal(rs.regions[0], empty);
     assert_ptr_equal(rs.regions[1], half);
@@ -63,7 +65,7 @@ static void full_collections_take_every_region_with_garbage(void **state)
     filled(REGION, REGION - 8);
     filled(REGION / 2, REGION / 2); /* no garbage */
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75, SIZE_MAX), 0);
     assert_int_equal(rs.count, 2);
     relocation_set_destroy(&rs);
 }
@@ -79,15 +81,54 @@ static void selection_stops_at_the_free_space(void **state)
     (void)empty;
     assert_int_equal(rt.free_count, 3);
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75, SIZE_MAX), 0);
     assert_int_equal(rs.count, 1 + 4); /* the empty one + 2 regions of room */
     assert_int_equal(rs.live_bytes, 4 * (REGION / 2));
+    relocation_set_destroy(&rs);
+}
+
+static void regions_allocated_in_since_mark_start_are_not_taken(void **state)
+{
+    (void)state;
+    struct region *old = filled(REGION, 0);
+    struct region *young = filled(REGION, 0);
+    young->tams = young->bottom + REGION / 2; /* its upper half is new */
+    struct relocation_set rs;
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75, SIZE_MAX), 0);
+    assert_int_equal(rs.count, 1);
+    assert_ptr_equal(rs.regions[0], old);
+    relocation_set_destroy(&rs);
+}
+
+static void selection_stops_at_the_copy_budget(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 6; i++)
+        filled(REGION, REGION / 4);
+    filled(REGION, 0);
+    struct relocation_set rs;
+    /* two quarter-live regions fit the budget; the empty one is free */
+    assert_int_equal(
+        relocation_set_select(&rs, &rt, false, 75, REGION / 2 + 100), 0);
+    assert_int_equal(rs.count, 1 + 2);
+    assert_int_equal(rs.live_bytes, 2 * (REGION / 4));
+    relocation_set_drop_pinned(&rs); /* nothing pinned: nothing dropped */
+    assert_int_equal(rs.count, 3);
+    rs.regions[1]->pin_count = 1;
+    relocation_set_drop_pinned(&rs);
+    assert_int_equal(rs.count, 2);
+    assert_int_equal(rs.live_bytes, REGION / 4);
     relocation_set_destroy(&rs);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            regions_allocated_in_since_mark_start_are_not_taken, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(selection_stops_at_the_copy_budget,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             routine_cycles_take_sparse_regions_sparsest_first, setup,
             teardown),

@@ -762,8 +762,9 @@ static void compare_heap(struct stress *s, rgc_collect_kind kind)
           rgc_last_error());
     s->explicit_collections++;
     rgc_stats(s->heap, &st);
-    CHECK(st.cycles == before.cycles + 1, "rgc_collect ran %llu cycles",
-          (unsigned long long)(st.cycles - before.cycles));
+    CHECK(st.full_cycles == before.full_cycles + 1,
+          "rgc_collect ran %llu full cycles",
+          (unsigned long long)(st.full_cycles - before.full_cycles));
 
     s->gen++;
     size_t alive = 0;
@@ -860,12 +861,12 @@ static void explicit_collection(struct stress *s)
 /* ---- one seed ------------------------------------------------------------ */
 
 static const char *const configs[] = {
-    "heap_max=32m,region_size=256k,tlab_size=16k,verify",
-    "heap_max=64m,region_size=1m,growth_percent=50,verify",
+    "heap_max=32m,region_size=256k,tlab_size=16k,verify,checkmark",
+    "heap_max=64m,region_size=1m,growth_percent=50,verify,checkmark",
     "heap_max=32m,region_size=256k,tlab_size=4k,evacuate_live_percent=100,"
-    "poison,verify",
+    "poison,verify,checkmark",
     "heap_max=48m,region_size=512k,evacuate_live_percent=25,"
-    "growth_percent=200,pretouch,verify",
+    "growth_percent=200,pretouch,verify,checkmark",
 };
 #define NCONFIGS (sizeof configs / sizeof configs[0])
 

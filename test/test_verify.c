@@ -10,6 +10,8 @@
 #include <rgc.h>
 
 #include "policy/collector.h"
+#include "mark/mark.h"
+#include "object/header.h"
 #include "verify/verify.h"
 
 typedef struct cell {
@@ -56,13 +58,18 @@ static int teardown(void **state)
     return 0;
 }
 
-static size_t run_verifier(struct fixture *f)
+static size_t verify_with(struct fixture *f, unsigned flags)
 {
     struct rgc_heap *h = f->heap;
     /* retire the TLAB so regions parse exactly, as a collection does */
     h->used += tlab_retire(f->t);
     return verify_heap(&h->regions, &h->types, collector_visit_roots, h,
-                       h->good_color, "test");
+                       h->good_color, flags, "test");
+}
+
+static size_t run_verifier(struct fixture *f)
+{
+    return verify_with(f, VERIFY_STALE_OK);
 }
 
 static void accepts_a_good_heap(void **state)
@@ -87,7 +94,28 @@ static void finds_a_reference_with_a_stale_color(void **state)
     struct fixture *f = *state;
     cell *c0 = rgc_load(f->t, f->root);
     c0->b.bits_ = (uintptr_t)c0 | f->heap->good_color << 1; /* wrong color */
-    assert_true(run_verifier(f) >= 1);
+    assert_true(verify_with(f, 0) >= 1);
+}
+
+/* The checkmark: with every object older than a marking (TAMS at top) and
+ * no mark bits, every reachable object is reported; once marked, none. */
+static void checkmark_finds_unmarked_reachable_objects(void **state)
+{
+    struct fixture *f = *state;
+    struct region_table *rt = &f->heap->regions;
+    assert_int_equal(verify_with(f, VERIFY_MARKS), 0); /* all above TAMS */
+    for (size_t i = 0; i < rt->count; i++)
+        rt->regions[i].tams = rt->regions[i].top;
+    assert_true(verify_with(f, VERIFY_MARKS) >= 1);
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (r->state == REGION_FREE)
+            continue;
+        for (uintptr_t p = r->bottom; p < r->top;
+             p += object_footprint(header_payload(object_header_at(p))))
+            mark_object(rt, r, p);
+    }
+    assert_int_equal(verify_with(f, VERIFY_MARKS), 0);
 }
 
 static void finds_a_broken_header(void **state)
@@ -116,6 +144,8 @@ int main(void)
             finds_a_pointer_into_the_middle_of_an_object, setup, teardown),
         cmocka_unit_test_setup_teardown(finds_a_reference_with_a_stale_color,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            checkmark_finds_unmarked_reachable_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(finds_a_broken_header, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(finds_a_pointer_outside_the_heap,

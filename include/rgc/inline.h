@@ -39,6 +39,7 @@ struct rgc__thread_fast {
     uintptr_t tlab_end;
     uintptr_t good_color;   /* color stored with every new reference      */
     uintptr_t bad_mask;     /* colors the load barrier must repair        */
+    uintptr_t marking;      /* nonzero: record overwritten references     */
     rgc_ref *handle_top;    /* next free handle in the current chunk      */
     rgc_ref *handle_limit;  /* end of the current handle chunk            */
     const uint64_t *type_payload; /* payload bytes per type id, or
@@ -47,6 +48,7 @@ struct rgc__thread_fast {
 
 void *rgc__alloc_slow(rgc_thread *thread, rgc_type type, uint64_t payload);
 uintptr_t rgc__load_slow(rgc_thread *thread, rgc_ref *slot, uintptr_t bits);
+void rgc__satb_record(rgc_thread *thread, rgc_ref *slot);
 void rgc__safepoint_slow(rgc_thread *thread);
 rgc_ref *rgc__handle_slow(rgc_thread *thread, void *obj);
 void rgc__index_fail(const void *refs, size_t i);
@@ -129,11 +131,13 @@ static inline void rgc__write_slot(rgc_thread *thread, rgc_ref *slot,
                      __ATOMIC_RELAXED);
 }
 
-/* Store barrier.  The collector in this version stops the world, so a store
- * only colors the new value; the SATB pre-write and card post-write parts
- * arrive with concurrent marking (docs/limitations.md). */
+/* Store barrier.  While marking runs, the SATB pre-write barrier records
+ * the value being overwritten (out of line); otherwise the cost is one
+ * flag test.  The new value is stored in the good color. */
 static inline void rgc_store(rgc_thread *thread, rgc_ref *slot, void *value)
 {
+    if (RGC__UNLIKELY(rgc__fast(thread)->marking))
+        rgc__satb_record(thread, slot);
     rgc__write_slot(thread, slot, value);
 }
 

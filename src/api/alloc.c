@@ -2,11 +2,13 @@
  * alloc.c — the allocation slow path: safepoint poll, TLAB refill, large
  * objects, the collection trigger, and the out-of-memory protocol.
  *
- * Escalation, in order: refill from free regions; if the trigger has fired,
- * a routine cycle first; if no region is free, a full cycle; if that frees
- * nothing large enough, NULL with a reason, the oom callback, and a heap that
- * is exactly as usable as before.  When several threads run short at once,
- * one collects and the others, finding a newer cycle done, just retry.
+ * Escalation, in order: if the trigger has fired, ask the driver for a
+ * concurrent cycle (and go on); refill from free regions; if none is free,
+ * stall: wait for concurrent cycles to finish (STALL_CYCLES of them at
+ * most); then full stop-the-world cycles; if those free nothing large
+ * enough, NULL with a reason, the oom callback, and a heap that is exactly
+ * as usable as before.  When several threads run short at once, one
+ * collects and the others, finding a newer cycle done, just retry.
  */
 #include <string.h>
 
@@ -16,6 +18,7 @@
 #include "policy/collector.h"
 #include "rgc_heap.h"
 
+#define STALL_CYCLES 2
 #define OWN_FULL_CYCLES 3
 
 static void *out_of_memory(struct rgc_heap *heap, uint64_t payload)
@@ -67,22 +70,36 @@ static bool try_large(struct rgc_thread *t, size_t bytes, void *out)
     return (*(struct region **)out = take_large(t->heap, bytes)) != NULL;
 }
 
+static void stall(struct rgc_thread *t)
+{
+    struct rgc_heap *heap = t->heap;
+    uint64_t ns = driver_wait(heap, t);
+    HEAP_ADD(heap->alloc_stalls, 1);
+    pthread_mutex_lock(&heap->stats_lock);
+    histogram_record(&heap->stalls, ns);
+    pthread_mutex_unlock(&heap->stats_lock);
+}
+
 static bool with_collections(struct rgc_thread *t, size_t bytes,
                              attempt_fn attempt, void *out)
 {
     struct rgc_heap *heap = t->heap;
-    uint64_t seen = HEAP_GET(heap->cycles);
     if (collector_should_start(heap))
-        collector_collect(heap, t, RGC_COLLECT_FULL, false, seen);
+        driver_request(heap);
     if (attempt(t, bytes, out))
         return true;
-    /* Out of regions: a full cycle.  If another thread completed a cycle
+    for (int i = 0; i < STALL_CYCLES; i++) {
+        stall(t);
+        if (attempt(t, bytes, out))
+            return true;
+    }
+    /* Still no room: full cycles.  If another thread completed a cycle
      * while this one waited, retry first.  Other threads may take what our
      * cycle freed before we do, so give up only after OWN_FULL_CYCLES full
      * cycles of our own could not make room. */
     for (int own = 0; own < OWN_FULL_CYCLES;) {
-        seen = HEAP_GET(heap->cycles);
-        own += collector_collect(heap, t, RGC_COLLECT_FULL, true, seen);
+        uint64_t seen = HEAP_GET(heap->cycles);
+        own += collector_collect(heap, t, RGC_COLLECT_FULL, seen);
         if (attempt(t, bytes, out))
             return true;
     }

@@ -115,6 +115,7 @@ static const struct option options[] = {
     OPT("verify", BOOL, verify),
     OPT("poison", BOOL, poison),
     OPT("log", BOOL, log),
+    OPT("checkmark", BOOL, checkmark),
 };
 
 /* A decimal number and the rest of the string; false if s starts with no

@@ -10,6 +10,7 @@
 #include "base/meta.h"
 #include "object/header.h"
 #include "policy/collector.h"
+#include "relocate/forwarding.h"
 #include "rgc_heap.h"
 
 static _Thread_local struct rgc_thread *current; /* this OS thread's */
@@ -46,12 +47,25 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         return NULL;
     }
     safepoint_init(&heap->safepoint);
+    if (driver_start(heap) != RGC_OK) {
+        safepoint_destroy(&heap->safepoint);
+        workers_stop(&heap->workers);
+        region_table_destroy(&heap->regions);
+        type_table_destroy(&heap->types);
+        rgc_meta_free(heap);
+        return NULL;
+    }
     pthread_mutex_init(&heap->gc_lock, NULL);
     pthread_mutex_init(&heap->types_lock, NULL);
     pthread_mutex_init(&heap->large_lock, NULL);
     pthread_mutex_init(&heap->stats_lock, NULL);
     pthread_mutex_init(&heap->spare_regions.lock, NULL);
     heap->trigger = 8 * cfg.region_size;
+    /* G1 keeps 10% for evacuation; 5% (at least 2 regions) suffices when
+     * the relocation set is chosen to fit the free space. */
+    heap->regions.reserve = heap->regions.count / 20 > 2
+                                ? heap->regions.count / 20
+                                : 2;
     return heap;
 }
 
@@ -63,6 +77,8 @@ void rgc_heap_destroy(rgc_heap *heap)
         rgc_fatal("rgc_heap_destroy: %zu threads are still attached (detach "
                   "them first)",
                   heap->safepoint.thread_count);
+    driver_stop(heap); /* waits for a cycle under way */
+    satb_buffers_free(satb_queue_take(&heap->satb));
     while (heap->spare_threads) {
         struct rgc_thread *t = heap->spare_threads;
         heap->spare_threads = t->next;
@@ -75,6 +91,8 @@ void rgc_heap_destroy(rgc_heap *heap)
     pthread_mutex_destroy(&heap->large_lock);
     pthread_mutex_destroy(&heap->stats_lock);
     pthread_mutex_destroy(&heap->spare_regions.lock);
+    for (size_t i = 0; i < heap->regions.count; i++) /* the last cycle's */
+        forwarding_destroy(heap->regions.regions[i].forwarding);
     region_table_destroy(&heap->regions);
     type_table_destroy(&heap->types);
     global_roots_destroy(&heap->roots);
@@ -131,9 +149,10 @@ rgc_thread *rgc_thread_attach(rgc_heap *heap)
     t->owner = pthread_self();
     t->fast.type_payload = heap->types.payload;
     safepoint_attach(&heap->safepoint, t);
-    /* online, and no pause runs: the colors are stable */
+    /* online, and no pause runs: colors and marking are stable */
     t->fast.good_color = heap->good_color;
     t->fast.bad_mask = RGC_COLOR_MASK & ~heap->good_color;
+    t->fast.marking = heap->marking;
     t->magic = RGC_THREAD_MAGIC;
     current = t;
     return t;
@@ -152,6 +171,9 @@ int rgc_thread_detach(rgc_thread *t)
     struct rgc_heap *heap = t->heap;
     /* online: no pause runs */
     heap_count_allocated(heap, tlab_retire_to_spares(t, &heap->spare_regions));
+    satb_flush(&t->satb, &heap->satb);
+    rgc_meta_free(t->satb); /* an empty one, if any */
+    t->satb = NULL;
     safepoint_detach(&heap->safepoint, t); /* no pause sees t after this */
     handles_destroy(t);
     disarm(t);
@@ -174,6 +196,8 @@ int rgc_blocking_enter(rgc_thread *t)
     if (!thread_check(t, "rgc_blocking_enter"))
         return RGC_ESTATE;
     t->blocking = true;
+    /* Marking must not wait for a thread that may block for long. */
+    satb_flush(&t->satb, &t->heap->satb);
     thread_offline(&t->heap->safepoint, t);
     return RGC_OK;
 }
@@ -253,6 +277,6 @@ int rgc_collect(rgc_thread *t, rgc_collect_kind kind)
         return RGC_ESTATE;
     if (kind != RGC_COLLECT_FULL && kind != RGC_COLLECT_RELEASE)
         return rgc_fail(RGC_EINVAL, "rgc_collect: unknown kind %d", (int)kind);
-    collector_collect(t->heap, t, kind, true, COLLECT_ALWAYS);
+    collector_collect(t->heap, t, kind, COLLECT_ALWAYS);
     return RGC_OK;
 }

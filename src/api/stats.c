@@ -1,4 +1,6 @@
-/* stats.c — rgc_stats and the pause and time-to-safepoint percentiles. */
+/* stats.c — rgc_stats and the pause, stall and time-to-safepoint
+ * percentiles. */
+#include "base/error.h"
 #include "rgc_heap.h"
 
 void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
@@ -6,7 +8,8 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
     const struct region_table *rt = &heap->regions;
     pthread_mutex_lock(&heap->stats_lock);
     uint64_t pauses = heap->pauses.count, total = heap->pauses.sum,
-             max = heap->pauses.max;
+             max = heap->pauses.max, stall_total = heap->stalls.sum,
+             stall_max = heap->stalls.max;
     pthread_mutex_unlock(&heap->stats_lock);
     *out = (rgc_heap_stats){
         .heap_max = heap->config.heap_max,
@@ -22,6 +25,10 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .pause_total_ns = total,
         .pause_max_ns = max,
         .oom_count = HEAP_GET(heap->oom_count),
+        .full_cycles = HEAP_GET(heap->full_cycles),
+        .alloc_stalls = HEAP_GET(heap->alloc_stalls),
+        .alloc_stall_total_ns = stall_total,
+        .alloc_stall_max_ns = stall_max,
     };
 }
 
@@ -48,4 +55,20 @@ void rgc_pause_percentiles(rgc_heap *heap, rgc_percentiles *out)
 void rgc_ttsp_percentiles(rgc_heap *heap, rgc_percentiles *out)
 {
     percentiles(heap, &heap->ttsp, out);
+}
+
+int rgc_pause_kind_percentiles(rgc_heap *heap, rgc_pause_kind kind,
+                               rgc_percentiles *out)
+{
+    if ((unsigned)kind >= RGC_PAUSE_KINDS)
+        return rgc_fail(RGC_EINVAL, "rgc_pause_kind_percentiles: unknown "
+                                    "pause kind %d",
+                        (int)kind);
+    percentiles(heap, &heap->pause_kind[kind], out);
+    return RGC_OK;
+}
+
+void rgc_stall_percentiles(rgc_heap *heap, rgc_percentiles *out)
+{
+    percentiles(heap, &heap->stalls, out);
 }

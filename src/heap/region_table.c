@@ -130,6 +130,7 @@ static bool prepare(struct region_table *rt, struct region *r)
     r->poisoned = false;
     region_clear_marks(rt, r); /* it leaves the free set with no stale marks */
     r->top = r->bottom;
+    region_set_tams(r, r->bottom); /* all it will hold is newer than a mark */
     return true;
 }
 
@@ -151,21 +152,33 @@ static struct region *claim_first(struct region_table *rt, bool committed_only)
     return NULL;
 }
 
+static bool above_reserve(const struct region_table *rt, size_t n)
+{
+    return __atomic_load_n(&rt->free_count, __ATOMIC_RELAXED) >=
+           rt->reserve + n;
+}
+
 struct region *region_table_take(struct region_table *rt,
                                  enum region_state state)
+{
+    return above_reserve(rt, 1) ? region_table_take_reserve(rt, state) : NULL;
+}
+
+struct region *region_table_take_reserve(struct region_table *rt,
+                                         enum region_state state)
 {
     struct region *r = claim_first(rt, true);
     if (!r)
         r = claim_first(rt, false);
     if (!r || !prepare(rt, r))
         return NULL;
-    r->state = state;
+    region_set_state(r, state);
     return r;
 }
 
 struct region *region_table_take_run(struct region_table *rt, size_t n)
 {
-    if (n == 0)
+    if (n == 0 || !above_reserve(rt, n))
         return NULL;
     size_t run = 0;
     for (size_t i = 0; i < rt->count; i++) {
@@ -190,9 +203,9 @@ struct region *region_table_take_run(struct region_table *rt, size_t n)
             continue;
         }
         for (size_t j = first; j <= i; j++)
-            rt->regions[j].state = REGION_HUMONGOUS_CONT;
+            region_set_state(&rt->regions[j], REGION_HUMONGOUS_CONT);
         struct region *start = &rt->regions[first];
-        start->state = REGION_HUMONGOUS_START;
+        region_set_state(start, REGION_HUMONGOUS_START);
         start->span = (uint32_t)n;
         return start;
     }
@@ -207,7 +220,7 @@ static void release_one(struct region_table *rt, struct region *r)
                             : r->top;
     if (written > r->dirty_end)
         r->dirty_end = written;
-    r->state = REGION_FREE;
+    region_set_state(r, REGION_FREE);
     r->top = r->bottom;
     r->span = 0;
     r->live_bytes = 0;

@@ -5,7 +5,17 @@
  * regions.  Invariants:
  *   - region i covers [base + i*size, base + (i+1)*size); region_of() is O(1);
  *   - a region's objects lie in [bottom, top) and parse back to back;
- *   - a FREE region holds no object and has no forwarding table;
+ *   - a FREE region holds no object;
+ *   - a region's forwarding table (if any) maps the objects it held when it
+ *     was last relocated; it stays, even while the region is reused, until
+ *     the next marking has healed every stale reference (relocate/remap.h);
+ *   - outside a collection cycle, the mark bitmap of every region that is
+ *     not free is clear (a free region's is cleared when it is taken);
+ *   - tams (top at mark start) is top at the last mark start, or bottom if
+ *     the region was taken since: objects at or above it are newer than the
+ *     marking and live for it;
+ *   - state and tams change while markers read them, so they are accessed
+ *     with atomics outside pauses (region_state, region_set_state, ...);
  *   - "committed" regions are readable and writable; free regions stay
  *     committed (warm) until region_table_uncommit_free();
  *   - every byte in [dirty_end, end) is zero; below dirty_end, bytes at or
@@ -34,6 +44,7 @@ struct forwarding;
 
 struct region {
     uintptr_t bottom, top, end;
+    uintptr_t tams;          /* top at mark start                          */
     enum region_state state;
     uint32_t index;
     uint32_t span;           /* HUMONGOUS_START: regions in the run       */
@@ -61,6 +72,7 @@ struct region_table {
     uint64_t *committed_set; /* bit i: region i is committed              */
     size_t free_count;
     size_t committed_count;
+    size_t reserve;          /* free regions only evacuation may take     */
     bool poison;             /* protect free regions to trap stale use    */
 };
 
@@ -79,10 +91,19 @@ static inline struct region *region_of(const struct region_table *rt,
     return &rt->regions[(a - rt->base) >> rt->shift];
 }
 
-/* Take one free region (committed ones first) into the given state, or NULL. */
+/* Take one free region (committed ones first) into the given state, or
+ * NULL.  The last `reserve` free regions are left to evacuation: without
+ * them, a heap whose every region holds a little live data could never be
+ * compacted again.  (The check is not atomic with the claim: threads
+ * racing for the last regions can dip into the reserve by one region
+ * each.) */
 struct region *region_table_take(struct region_table *rt,
                                  enum region_state state);
-/* Take n contiguous free regions for a humongous object, or NULL. */
+/* The same, reserve included: for evacuation destinations. */
+struct region *region_table_take_reserve(struct region_table *rt,
+                                         enum region_state state);
+/* Take n contiguous free regions for a humongous object (reserve kept), or
+ * NULL. */
 struct region *region_table_take_run(struct region_table *rt, size_t n);
 /* Return a region (a humongous start: its whole run) to the free set. */
 void region_table_release(struct region_table *rt, struct region *r);
@@ -96,6 +117,27 @@ uint64_t *region_marks(struct region_table *rt, struct region *r);
 /* Clear the region's mark bitmap, if it has one. */
 void region_clear_marks(const struct region_table *rt, struct region *r);
 size_t region_mark_words(const struct region_table *rt);
+
+static inline enum region_state region_state(const struct region *r)
+{
+    return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+}
+
+/* Release: whoever sees the new state sees the top written before it. */
+static inline void region_set_state(struct region *r, enum region_state s)
+{
+    __atomic_store_n(&r->state, s, __ATOMIC_RELEASE);
+}
+
+static inline uintptr_t region_tams(const struct region *r)
+{
+    return __atomic_load_n(&r->tams, __ATOMIC_RELAXED);
+}
+
+static inline void region_set_tams(struct region *r, uintptr_t tams)
+{
+    __atomic_store_n(&r->tams, tams, __ATOMIC_RELAXED);
+}
 
 static inline size_t region_word_index(const struct region *r, uintptr_t a)
 {

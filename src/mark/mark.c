@@ -1,24 +1,23 @@
 /*
- * mark.c — the marking `reach` function, live-byte accounting, and walking
- * marked objects.  A reference that leaves the heap or lands in a free region
- * can only come from a lying type descriptor or a stale pointer stored by the
- * embedder: it is reported as fatal rather than followed.
+ * mark.c — the marking `reach` function (remap, heal, TAMS, mark bit),
+ * live-byte accounting, and walking marked objects.  A reference that
+ * leaves the heap or lands in a free region can only come from a lying type
+ * descriptor or a stale pointer stored by the embedder: it is reported as
+ * fatal rather than followed.
  */
 #include "mark/mark.h"
 
 #include "base/bitmap.h"
 #include "base/error.h"
 #include "object/header.h"
+#include "relocate/remap.h"
 
 /* Set the mark bit; false if it was set already.  Does not read the object. */
-static bool set_mark(struct region_table *rt, struct region *r, uintptr_t start)
+static bool set_mark(struct region *r, uintptr_t start)
 {
-    uint64_t *marks = region_marks(rt, r);
-    if (!marks)
-        rgc_fatal("no memory for the mark bitmap of region %u", r->index);
     size_t bit = region_word_index(r, start);
     /* the plain test spares a locked op when already marked */
-    return !bitmap_test(marks, bit) && !bitmap_test_and_set(marks, bit);
+    return !bitmap_test(r->marks, bit) && !bitmap_test_and_set(r->marks, bit);
 }
 
 static void count_live(struct region *r, uintptr_t start)
@@ -31,7 +30,9 @@ static void count_live(struct region *r, uintptr_t start)
 
 bool mark_object(struct region_table *rt, struct region *r, uintptr_t start)
 {
-    if (!set_mark(rt, r, start))
+    if (!region_marks(rt, r))
+        rgc_fatal("no memory for the mark bitmap of region %u", r->index);
+    if (!set_mark(r, start))
         return false;
     count_live(r, start);
     return true;
@@ -41,46 +42,88 @@ bool mark_object(struct region_table *rt, struct region *r, uintptr_t start)
  * reached, so that its header is read after the prefetch has landed. */
 static void mark_scan(void *ctx, uintptr_t start)
 {
-    count_live(region_of(ctx, start), start);
+    struct marking *m = ctx;
+    count_live(region_of(m->rt, start), start);
 }
 
-static bool mark_reach(void *ctx, rgc_ref *slot, uintptr_t start)
+static uintptr_t mark_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
 {
-    struct region_table *rt = ctx;
-    if (!heap_contains(rt, start))
-        rgc_fatal("slot %p holds %p, which is not in the heap",
-                  (void *)slot, (void *)(start + RGC__HEADER_BYTES));
-    struct region *r = region_of(rt, start);
-    if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
+    struct marking *m = ctx;
+    if ((bits & ~RGC__ADDR_MASK) != m->good_color)
+        bits = slot ? heal_slot(m->rt, slot, bits, m->good_color)
+                    : remap_address(m->rt, bits & RGC__ADDR_MASK);
+    uintptr_t start = object_start((void *)(bits & RGC__ADDR_MASK));
+    if (!heap_contains(m->rt, start))
+        rgc_fatal("slot %p holds %p, which is not in the heap", (void *)slot,
+                  (void *)(start + RGC__HEADER_BYTES));
+    struct region *r = region_of(m->rt, start);
+    if (start >= region_tams(r))
+        return 0; /* allocated since marking began: live, nothing to do */
+    enum region_state state = region_state(r);
+    if (state == REGION_FREE || state == REGION_HUMONGOUS_CONT)
         rgc_fatal("slot %p holds %p, which is not an object (region %u is "
                   "%s): a stale or forged reference",
                   (void *)slot, (void *)(start + RGC__HEADER_BYTES), r->index,
-                  r->state == REGION_FREE ? "free" : "inside a large object");
-    return set_mark(rt, r, start);
+                  state == REGION_FREE ? "free" : "inside a large object");
+    return set_mark(r, start) ? start : 0;
 }
 
-size_t mark_live(struct region_table *rt, const struct type_table *types,
-                 roots_fn roots, void *roots_ctx, struct workers *workers)
+void mark_begin(struct marking *m, struct region_table *rt,
+                const struct type_table *types, uintptr_t good_color,
+                struct satb_queue *satb)
 {
-    /* Every bitmap exists before the workers start: marking never
-     * allocates, and no two workers race to create one. */
+    m->rt = rt;
+    m->good_color = good_color;
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         r->live_bytes = 0;
         r->live_objects = 0;
         if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
             continue;
-        region_clear_marks(rt, r);
+        region_set_tams(r, r->top);
+        /* Marking never allocates, and no two workers race to create a
+         * bitmap: every one exists before the first mark. */
         if (!region_marks(rt, r))
             rgc_fatal("no memory for the mark bitmap of region %u", r->index);
     }
-    struct trace tr = {
-        .types = types, .reach = mark_reach, .scan = mark_scan, .ctx = rt};
-    trace_from_roots(&tr, roots, roots_ctx, workers);
+    trace_init(&m->trace, types, mark_reach, mark_scan, m, satb);
+}
+
+void mark_roots(struct marking *m, roots_fn roots, void *roots_ctx)
+{
+    trace_add_roots(&m->trace, roots, roots_ctx);
+}
+
+bool mark_run(struct marking *m, struct workers *workers, int64_t budget)
+{
+    return trace_run(&m->trace, workers, budget);
+}
+
+uint64_t mark_work(const struct marking *m)
+{
+    return __atomic_load_n(&m->trace.work, __ATOMIC_RELAXED);
+}
+
+size_t mark_finish(struct marking *m)
+{
+    trace_destroy(&m->trace);
+    struct region_table *rt = m->rt;
     size_t live = 0;
-    for (size_t i = 0; i < rt->count; i++)
-        live += rt->regions[i].live_bytes;
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
+            continue;
+        live += r->live_bytes;
+        if (r->top > r->tams)
+            live += r->top - r->tams;
+    }
     return live;
+}
+
+bool mark_is_live(const struct region *r, uintptr_t start)
+{
+    return start >= r->tams ||
+           (r->marks && bitmap_test(r->marks, region_word_index(r, start)));
 }
 
 void marked_objects_visit(struct region_table *rt, struct region *r,

@@ -1,11 +1,20 @@
 /*
  * mark.h — marking: which objects are reachable, and how many bytes of each
- * region are live.
+ * region are live.  One mechanism for the concurrent cycle and for a full
+ * collection in one pause; only where mark_run is called differs.
  *
- * After mark_live(), an object in a non-free region is live exactly when its
- * bit in the region's mark bitmap is set (bit index: the header's word offset
- * from the region bottom), and live_bytes/live_objects of every region are
- * the sums over its marked objects.
+ * Phases: mark_begin (a pause: every region's top-at-mark-start, TAMS, is
+ * set to its top; bitmaps are clean) → mark_roots (same pause) → mark_run,
+ * as often as needed (concurrently, SATB buffers feeding it; or in a pause
+ * with a budget) → mark_finish (a pause, once mark_run reports no work and
+ * the SATB queue is empty).
+ *
+ * After mark_finish, an object in a non-free region is live exactly when
+ * its bit is set in the region's mark bitmap (bit index: the header's word
+ * offset from the region bottom) or it lies at or above the region's TAMS
+ * (allocated since marking began: live without any work on the allocation
+ * path).  live_bytes/live_objects of a region sum its marked objects.  And
+ * every slot marking visited carries the good color (stale ones are healed).
  */
 #ifndef RGC_MARK_MARK_H
 #define RGC_MARK_MARK_H
@@ -13,10 +22,28 @@
 #include "heap/region_table.h"
 #include "mark/trace.h"
 
-/* Clear all marks, mark everything reachable (on the workers; NULL: this
- * thread alone); returns total live bytes. */
-size_t mark_live(struct region_table *rt, const struct type_table *types,
-                 roots_fn roots, void *roots_ctx, struct workers *workers);
+struct marking {
+    struct region_table *rt;
+    uintptr_t good_color;
+    struct trace trace;
+};
+
+/* World stopped.  satb: the queue mutators' buffers go to (NULL: marking
+ * runs inside this pause only). */
+void mark_begin(struct marking *m, struct region_table *rt,
+                const struct type_table *types, uintptr_t good_color,
+                struct satb_queue *satb);
+void mark_roots(struct marking *m, roots_fn roots, void *roots_ctx);
+/* true: no marking work left (but the SATB queue may have refilled). */
+bool mark_run(struct marking *m, struct workers *workers, int64_t budget);
+/* Work units done so far (objects scanned + slots and SATB entries seen). */
+uint64_t mark_work(const struct marking *m);
+/* World stopped, no work left.  Returns the live bytes: marked, plus
+ * everything allocated since mark_begin. */
+size_t mark_finish(struct marking *m);
+
+/* Whether the object at start is live (after mark_finish). */
+bool mark_is_live(const struct region *r, uintptr_t start);
 
 /* Record start (in region r) as live: set its bit and count its bytes.
  * Returns false if it was marked already. */

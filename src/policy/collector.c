@@ -1,39 +1,44 @@
 /*
  * collector.c — the collection cycle, top to bottom.
  *
- * This version stops the world for the whole cycle (the concurrent phases
- * are later work, docs/limitations.md).  The thread that needs the cycle
- * goes offline, takes gc_lock, stops every other attached thread
- * (thread/safepoint.h), and runs the phases, in order:
+ * A concurrent cycle (run by the driver thread, policy/driver.h):
  *
- *   1. retire   every thread's TLAB and allocation region (and the spare
- *               regions detached threads left), so every region's
- *               [bottom, top) is exact and parsable;
- *   2. verify   (option) the heap before anything changes;
- *   3. mark     from the roots with an explicit stack; live bytes per region;
- *   4. select   the relocation set: sparsest regions first, within the free
- *               space available to copy into (relocate/relocation_set.h);
- *   5. evacuate live objects of the set into fresh regions, recording the
- *               moves in per-region forwarding tables;
- *   6. update   every root and every live object's slots: forward moved
- *               targets and flip all of them to the new good color;
- *   7. reclaim  evacuated regions and dead large objects, and offer regions
- *               left with room at their top to the mutators as spares;
- *   8. account  used/live/trigger, verify (option) again, and for
- *               RGC_COLLECT_RELEASE give free memory back to the OS.
+ *   pause  mark start  retire TLABs; TAMS := top in every region; turn the
+ *                      SATB barrier on; reach the roots;
+ *          mark        on the workers, while mutators run; SATB buffers feed
+ *                      it; stale slots are healed as they are read;
+ *          handshake   every thread hands over its partial SATB buffer;
+ *                      more work: back to mark;
+ *   pause  mark end    take the last buffers and trace within a budget made
+ *                      from max_pause and the measured marking rate; work
+ *                      left: resume the world, back to mark (the retry
+ *                      loop); none: SATB off, checkmark (option), retire the
+ *                      previous relocation's forwarding tables;
+ *          select      the relocation set, while mutators run;
+ *   pause  relocate    evacuate the set, flip the good color, fix the roots,
+ *                      reclaim, account, set the next trigger;
+ *          clear       the mark bitmaps, while mutators run.
  *
- * The whole cycle is one pause, recorded in the pause histogram (from the
- * stop request); its time-to-safepoint is recorded on its own as well.
+ * A full collection (rgc_collect, or the last resort of an allocation that
+ * stalled and still found no room) runs the same phases in one pause.
+ * Every pause is recorded in the pause histograms (overall and by kind),
+ * its time-to-safepoint in its own.
  */
 #include "policy/collector.h"
 
+#include <string.h>
+
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/meta.h"
 #include "mark/mark.h"
 #include "relocate/evacuate.h"
 #include "relocate/forwarding.h"
 #include "stats/gc_log.h"
 #include "verify/verify.h"
+
+#define MIN_MARK_BUDGET 20000 /* work units: a mark-end pause always makes
+                                 progress, whatever the rate says */
 
 void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
 {
@@ -43,22 +48,144 @@ void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
     global_roots_visit(&heap->roots, visit, visit_ctx);
 }
 
-static void verify(struct rgc_heap *heap, const char *when)
+static void verify(struct rgc_heap *heap, unsigned flags, const char *when)
 {
     size_t problems =
         verify_heap(&heap->regions, &heap->types, collector_visit_roots, heap,
-                    heap->good_color, when);
+                    heap->good_color, flags, when);
     if (problems)
         rgc_fatal("heap verification %s found %zu problems", when, problems);
 }
 
-static void retire_allocation(struct rgc_heap *heap)
+/* One cycle's state, from its first pause to its last. */
+struct cycle {
+    bool full;
+    rgc_collect_kind kind;
+    struct marking mark;
+    bool mark_done;
+    int64_t mark_budget;       /* work units a mark-end pause may do */
+    struct relocation_set rs;
+    struct region **to_clear;  /* regions whose bitmaps the cycle dirtied */
+    size_t to_clear_count;
+    uint64_t copied0, freed0, start_ns;
+    struct cycle_record rec;
+};
+
+/* ---- pauses ---- */
+
+typedef void (*pause_fn)(struct rgc_heap *heap, struct cycle *c);
+
+/* Close every thread's TLAB (regions parse exactly; `used` is exact) and,
+ * for a full collection, hand back every allocation region so it can be
+ * evacuated. */
+static void retire_allocation(struct rgc_heap *heap, bool regions)
 {
-    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
-        heap_count_allocated(heap, tlab_retire_region(t));
-    }
-    spare_regions_retire(&heap->spare_regions);
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
+        heap_count_allocated(heap, regions ? tlab_retire_region(t)
+                                           : tlab_retire(t));
+    if (regions)
+        spare_regions_retire(&heap->spare_regions);
 }
+
+static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
+                  pause_fn fn)
+{
+    uint64_t start = rgc_now_ns();
+    uint64_t ttsp = safepoint_stop_world(&heap->safepoint);
+    retire_allocation(heap, kind == RGC_PAUSE_FULL);
+    fn(heap, c);
+    safepoint_resume_world(&heap->safepoint);
+    uint64_t ns = rgc_now_ns() - start;
+    pthread_mutex_lock(&heap->stats_lock);
+    histogram_record(&heap->ttsp, ttsp);
+    histogram_record(&heap->pauses, ns);
+    histogram_record(&heap->pause_kind[kind], ns);
+    pthread_mutex_unlock(&heap->stats_lock);
+    c->rec.pauses++;
+    c->rec.pause_total_ns += ns;
+    if (ns > c->rec.pause_max_ns)
+        c->rec.pause_max_ns = ns;
+    if (ttsp > c->rec.ttsp_max_ns)
+        c->rec.ttsp_max_ns = ttsp;
+    c->rec.mark_end_tries += kind == RGC_PAUSE_MARK_END;
+}
+
+static void set_marking(struct rgc_heap *heap, bool on)
+{
+    heap->marking = on;
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
+        t->fast.marking = on;
+}
+
+/* ---- marking ---- */
+
+static void mark_start(struct rgc_heap *heap, struct cycle *c)
+{
+    c->rec.used_before = HEAP_GET(heap->used);
+    c->rec.threads = heap->safepoint.thread_count;
+    if (heap->config.verify)
+        verify(heap, VERIFY_STALE_OK, "before collection");
+    mark_begin(&c->mark, &heap->regions, &heap->types, heap->good_color,
+               c->full ? NULL : &heap->satb);
+    mark_roots(&c->mark, collector_visit_roots, heap);
+    if (!c->full)
+        set_marking(heap, true);
+}
+
+static void flush_satb(struct rgc_thread *t, void *ctx)
+{
+    satb_flush(&t->satb, ctx);
+}
+
+/* Marking is complete: nothing reachable is unmarked, no reachable slot is
+ * stale, so the previous relocation's forwarding tables can go. */
+static void mark_complete(struct rgc_heap *heap, struct cycle *c)
+{
+    set_marking(heap, false);
+    HEAP_SET(heap->live, mark_finish(&c->mark));
+    c->mark_done = true;
+    if (heap->config.checkmark)
+        verify(heap, VERIFY_MARKS, "checkmark after marking");
+    struct region_table *rt = &heap->regions;
+    for (size_t i = 0; i < rt->count; i++) {
+        forwarding_destroy(rt->regions[i].forwarding);
+        rt->regions[i].forwarding = NULL;
+    }
+}
+
+static void mark_end(struct rgc_heap *heap, struct cycle *c)
+{
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
+        satb_flush(&t->satb, &heap->satb);
+    if (mark_run(&c->mark, &heap->workers, c->mark_budget) &&
+        satb_queue_empty(&heap->satb))
+        mark_complete(heap, c);
+}
+
+/* Concurrent marking until a mark-end pause finds nothing left.  Each
+ * round measures the marking rate, which sizes the next pause's budget:
+ * half of max_pause at that rate. */
+static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
+{
+    while (!c->mark_done) {
+        uint64_t t0 = rgc_now_ns(), w0 = mark_work(&c->mark);
+        do {
+            mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
+            safepoint_handshake(&heap->safepoint, NULL, flush_satb,
+                                &heap->satb);
+        } while (!satb_queue_empty(&heap->satb));
+        uint64_t ns = rgc_now_ns() - t0, work = mark_work(&c->mark) - w0;
+        if (work > 10 * MIN_MARK_BUDGET && ns)
+            heap->mark_rate = (double)work / (double)ns;
+        double budget = heap->mark_rate * 1e3 *
+                        (double)heap->config.max_pause_us / 2;
+        c->mark_budget = budget > MIN_MARK_BUDGET ? (int64_t)budget
+                                                  : MIN_MARK_BUDGET;
+        pause(heap, c, RGC_PAUSE_MARK_END, mark_end);
+    }
+}
+
+/* ---- relocation ---- */
 
 static uintptr_t next_color(uintptr_t color)
 {
@@ -74,13 +201,13 @@ static void flip_color(struct rgc_heap *heap)
     }
 }
 
+/* Evacuated regions go back to the free set (keeping their forwarding
+ * tables until the next marking); dead large objects too. */
 static void reclaim(struct rgc_heap *heap, struct relocation_set *rs)
 {
     struct region_table *rt = &heap->regions;
     for (size_t i = 0; i < rs->count; i++) {
         struct region *r = rs->regions[i];
-        forwarding_destroy(r->forwarding);
-        r->forwarding = NULL;
         if (r->evacuation_failed) {
             r->in_relocation_set = false;
             r->evacuation_failed = false;
@@ -92,7 +219,7 @@ static void reclaim(struct rgc_heap *heap, struct relocation_set *rs)
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         if (r->state == REGION_HUMONGOUS_START && !r->live_objects &&
-            !r->pin_count) {
+            r->tams > r->bottom && !r->pin_count) {
             HEAP_ADD(heap->regions_freed, r->span);
             region_table_release(rt, r);
         }
@@ -107,12 +234,24 @@ static size_t used_bytes(const struct region_table *rt)
     return used;
 }
 
+/* The next cycle starts when used reaches the trigger: the growth
+ * threshold (live * (1 + growth_percent/100), at least 8 regions), or
+ * earlier if at the measured allocation rate the heap would fill before a
+ * cycle as long as the last one could finish (twice that, for safety). */
 static void set_trigger(struct rgc_heap *heap)
 {
-    size_t region = heap->regions.region_size;
+    struct region_table *rt = &heap->regions;
     size_t grown = heap->live + heap->live / 100 * heap->config.growth_percent;
-    size_t floor = 8 * region; /* tiny live sets: do not collect constantly */
-    HEAP_SET(heap->trigger, grown > floor ? grown : floor);
+    size_t floor = 8 * rt->region_size;
+    size_t trigger = grown > floor ? grown : floor;
+    size_t capacity = rt->count * rt->region_size;
+    double headroom = 2.0 * heap->alloc_rate * (double)heap->last_cycle_ns +
+                      (double)heap->safepoint.thread_count *
+                          (double)heap->config.tlab_size;
+    size_t early = headroom < (double)capacity
+                       ? capacity - (size_t)headroom
+                       : 0;
+    HEAP_SET(heap->trigger, trigger < early ? trigger : early);
 }
 
 bool collector_should_start(const struct rgc_heap *heap)
@@ -120,54 +259,128 @@ bool collector_should_start(const struct rgc_heap *heap)
     return HEAP_GET(heap->used) >= HEAP_GET(heap->trigger);
 }
 
-/* The cycle itself; the world is stopped. */
-static void run_cycle(struct rgc_heap *heap, rgc_collect_kind kind, bool full,
-                      struct cycle_record *rec)
+/* The bytes a relocation pause may copy: half of max_pause at the measured
+ * copy rate (a full collection copies whatever it must). */
+static size_t copy_budget(const struct rgc_heap *heap, bool full)
+{
+    if (full || heap->copy_rate <= 0)
+        return full ? SIZE_MAX : 8 * heap->regions.region_size;
+    return (size_t)(heap->copy_rate * 1e3 *
+                    (double)heap->config.max_pause_us / 2);
+}
+
+static void relocate(struct rgc_heap *heap, struct cycle *c)
 {
     struct region_table *rt = &heap->regions;
-    uint64_t copied = HEAP_GET(heap->bytes_copied);
-    uint64_t freed = HEAP_GET(heap->regions_freed);
-
-    retire_allocation(heap);
-    rec->used_before = HEAP_GET(heap->used);
-    rec->threads = heap->safepoint.thread_count;
-    if (heap->config.verify)
-        verify(heap, "before collection");
-
-    HEAP_SET(heap->live,
-             mark_live(rt, &heap->types, collector_visit_roots, heap,
-                       &heap->workers));
-
-    struct relocation_set rs;
-    if (relocation_set_select(&rs, rt, full,
-                              heap->config.evacuate_live_percent) != RGC_OK)
-        rs = (struct relocation_set){0}; /* collect without moving */
-    HEAP_ADD(heap->bytes_copied, evacuate(&rs, rt, &heap->workers));
-
+    relocation_set_drop_pinned(&c->rs);
+    uint64_t t0 = rgc_now_ns();
+    size_t copied = evacuate(&c->rs, rt, &heap->workers);
+    uint64_t ns = rgc_now_ns() - t0;
+    if (copied > rt->region_size && ns)
+        heap->copy_rate = (double)copied / (double)ns;
+    HEAP_ADD(heap->bytes_copied, copied);
     flip_color(heap);
-    update_references(rt, &heap->types, collector_visit_roots, heap,
-                      heap->good_color, &heap->workers);
-    reclaim(heap, &rs);
-    relocation_set_destroy(&rs);
+    relocate_roots(rt, collector_visit_roots, heap, heap->good_color);
+    reclaim(heap, &c->rs);
     spare_regions_collect(&heap->spare_regions, rt, rt->region_size / 8);
 
     HEAP_SET(heap->used, used_bytes(rt));
     set_trigger(heap);
     HEAP_ADD(heap->cycles, 1);
     if (heap->config.verify)
-        verify(heap, "after collection");
-    if (kind == RGC_COLLECT_RELEASE)
+        verify(heap, VERIFY_STALE_OK, "after collection");
+    if (c->kind == RGC_COLLECT_RELEASE)
         region_table_uncommit_free(rt);
 
-    rec->cycle = HEAP_GET(heap->cycles);
-    rec->kind = kind == RGC_COLLECT_RELEASE ? "release"
-                : full                      ? "full"
-                                            : "routine";
-    rec->used_after = HEAP_GET(heap->used);
-    rec->live = HEAP_GET(heap->live);
-    rec->copied = HEAP_GET(heap->bytes_copied) - copied;
-    rec->regions_freed = HEAP_GET(heap->regions_freed) - freed;
-    rec->committed = HEAP_GET(rt->committed_count) * rt->region_size;
+    /* Every region that is not free now has a bitmap this cycle may have
+     * dirtied; they stay not free until the next pause, so the list can be
+     * cleared while mutators run. */
+    c->to_clear = rgc_meta_calloc(rt->count ? rt->count : 1,
+                                  sizeof *c->to_clear);
+    if (!c->to_clear)
+        rgc_fatal("no memory for the list of mark bitmaps to clear");
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (r->state != REGION_FREE && r->marks)
+            c->to_clear[c->to_clear_count++] = r;
+    }
+
+    c->rec.cycle = HEAP_GET(heap->cycles);
+    c->rec.used_after = HEAP_GET(heap->used);
+    c->rec.live = HEAP_GET(heap->live);
+    c->rec.copied = HEAP_GET(heap->bytes_copied) - c->copied0;
+    c->rec.regions_freed = HEAP_GET(heap->regions_freed) - c->freed0;
+    c->rec.committed = HEAP_GET(rt->committed_count) * rt->region_size;
+}
+
+static void clear_bitmaps(struct rgc_heap *heap, struct cycle *c)
+{
+    for (size_t i = 0; i < c->to_clear_count; i++)
+        region_clear_marks(&heap->regions, c->to_clear[i]);
+    rgc_meta_free(c->to_clear);
+}
+
+/* A whole cycle in one pause. */
+static void full_cycle(struct rgc_heap *heap, struct cycle *c)
+{
+    mark_start(heap, c);
+    mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
+    mark_complete(heap, c);
+    if (relocation_set_select(&c->rs, &heap->regions, true,
+                              heap->config.evacuate_live_percent,
+                              SIZE_MAX) != RGC_OK)
+        c->rs = (struct relocation_set){0}; /* collect without moving */
+    relocate(heap, c);
+    clear_bitmaps(heap, c);
+}
+
+static void begin_cycle(struct rgc_heap *heap, struct cycle *c, bool full,
+                        rgc_collect_kind kind)
+{
+    *c = (struct cycle){.full = full, .kind = kind};
+    c->copied0 = HEAP_GET(heap->bytes_copied);
+    c->freed0 = HEAP_GET(heap->regions_freed);
+    c->start_ns = rgc_now_ns();
+    c->rec.kind = kind == RGC_COLLECT_RELEASE ? "release"
+                  : full                      ? "full"
+                                              : "concurrent";
+}
+
+static void end_cycle(struct rgc_heap *heap, struct cycle *c)
+{
+    relocation_set_destroy(&c->rs);
+    c->rec.cycle_ns = rgc_now_ns() - c->start_ns;
+    /* The world runs (printing is slow), but gc_lock is held: lines come
+     * out in cycle order. */
+    if (heap->config.log)
+        gc_log_cycle(stderr, &c->rec);
+}
+
+void collector_concurrent_cycle(struct rgc_heap *heap)
+{
+    pthread_mutex_lock(&heap->gc_lock);
+    struct cycle c;
+    begin_cycle(heap, &c, false, RGC_COLLECT_FULL);
+    uint64_t allocated = HEAP_GET(heap->bytes_allocated);
+    if (heap->last_cycle_start_ns) {
+        double rate = (double)(allocated - heap->last_alloc_total) /
+                      (double)(c.start_ns - heap->last_cycle_start_ns + 1);
+        heap->alloc_rate = (heap->alloc_rate + rate) / 2;
+    }
+    heap->last_cycle_start_ns = c.start_ns;
+    heap->last_alloc_total = allocated;
+
+    pause(heap, &c, RGC_PAUSE_MARK_START, mark_start);
+    mark_concurrently(heap, &c);
+    if (relocation_set_select(&c.rs, &heap->regions, false,
+                              heap->config.evacuate_live_percent,
+                              copy_budget(heap, false)) != RGC_OK)
+        c.rs = (struct relocation_set){0};
+    pause(heap, &c, RGC_PAUSE_RELOCATE, relocate);
+    clear_bitmaps(heap, &c);
+    heap->last_cycle_ns = rgc_now_ns() - c.start_ns;
+    end_cycle(heap, &c);
+    pthread_mutex_unlock(&heap->gc_lock);
 }
 
 void collector_handshake(struct rgc_heap *heap, struct rgc_thread *self,
@@ -181,26 +394,20 @@ void collector_handshake(struct rgc_heap *heap, struct rgc_thread *self,
 }
 
 bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
-                       rgc_collect_kind kind, bool full, uint64_t seen_cycles)
+                       rgc_collect_kind kind, uint64_t seen_cycles)
 {
     thread_offline(&heap->safepoint, self);
     pthread_mutex_lock(&heap->gc_lock);
     bool run = seen_cycles == COLLECT_ALWAYS ||
                HEAP_GET(heap->cycles) == seen_cycles;
+    struct cycle c;
     if (run) {
-        struct cycle_record rec;
-        uint64_t start = rgc_now_ns();
-        rec.ttsp_ns = safepoint_stop_world(&heap->safepoint);
-        run_cycle(heap, kind, full, &rec);
-        safepoint_resume_world(&heap->safepoint);
-        rec.pause_ns = rgc_now_ns() - start;
-        pthread_mutex_lock(&heap->stats_lock);
-        histogram_record(&heap->ttsp, rec.ttsp_ns);
-        histogram_record(&heap->pauses, rec.pause_ns);
-        pthread_mutex_unlock(&heap->stats_lock);
-        if (heap->config.log) /* the world runs again: printing is slow */
-            gc_log_cycle(stderr, &rec);
+        begin_cycle(heap, &c, true, kind);
+        pause(heap, &c, RGC_PAUSE_FULL, full_cycle);
+        HEAP_ADD(heap->full_cycles, 1);
     }
+    if (run)
+        end_cycle(heap, &c);
     pthread_mutex_unlock(&heap->gc_lock);
     thread_online(&heap->safepoint, self);
     return run;

@@ -1,8 +1,8 @@
 /*
- * evacuate.c — copy, forward, and fix references (stop-the-world).
+ * evacuate.c — copy and forward (stop-the-world), and fix the roots.
  *
- * Copies are bump-allocated into fresh regions taken from the free set
- * (never into a region being evacuated: its forwarding table is still keyed
+ * Copies are bump-allocated into fresh regions taken from the free set,
+ * the evacuation reserve included (never into a region being evacuated: its forwarding table is still keyed
  * by its old addresses).  If the free set runs dry, evacuation of the
  * current region stops where it is: copied objects stay forwarded, the rest
  * stay in place, and the region is kept (G1's "evacuation failure").
@@ -16,6 +16,7 @@
 #include "mark/mark.h"
 #include "object/header.h"
 #include "relocate/forwarding.h"
+#include "relocate/remap.h"
 
 struct evacuation {
     struct region_table *rt;
@@ -29,8 +30,8 @@ static uintptr_t copy_space(struct evacuation *ev, size_t bytes)
     struct region *d = ev->dest;
     if (!d || d->end - d->top < bytes) {
         if (d)
-            d->state = REGION_FULL;
-        d = ev->dest = region_table_take(ev->rt, REGION_ALLOC);
+            region_set_state(d, REGION_FULL);
+        d = ev->dest = region_table_take_reserve(ev->rt, REGION_ALLOC);
         if (!d)
             return 0;
     }
@@ -103,7 +104,7 @@ static void evacuate_worker(void *ctx, unsigned worker, unsigned nworkers)
             marked_objects_visit(work->rt, r, unmark_copied, NULL);
     }
     if (ev.dest)
-        ev.dest->state = REGION_FULL;
+        region_set_state(ev.dest, REGION_FULL);
     __atomic_fetch_add(&work->copied, ev.copied, __ATOMIC_RELAXED);
 }
 
@@ -115,65 +116,24 @@ size_t evacuate(struct relocation_set *rs, struct region_table *rt,
     return work.copied;
 }
 
-struct updater {
+/* Roots are fixed in the relocation pause, so a root never holds a stale
+ * reference: only heap slots are healed lazily. */
+struct root_fixer {
     const struct region_table *rt;
-    const struct type_table *types;
     uintptr_t color;
-    roots_fn roots;
-    void *roots_ctx;
-    size_t next; /* next region index to claim */
 };
 
-static void fix_slot(rgc_ref *slot, void *ctx)
+static void fix_root(rgc_ref *slot, void *ctx)
 {
-    struct updater *u = ctx;
+    struct root_fixer *f = ctx;
     uintptr_t addr = slot->bits_ & RGC__ADDR_MASK;
-    if (addr) {
-        uintptr_t start = object_start((void *)addr);
-        struct region *r = region_of(u->rt, start);
-        uintptr_t to = r->forwarding
-                           ? forwarding_find(r->forwarding,
-                                             region_word_index(r, start))
-                           : 0;
-        if (to)
-            addr = (uintptr_t)object_payload(to);
-    }
-    slot->bits_ = addr | u->color;
+    if (addr)
+        slot->bits_ = remap_address(f->rt, addr) | f->color;
 }
 
-static void fix_object(void *ctx, struct region *r, uintptr_t start)
+void relocate_roots(const struct region_table *rt, roots_fn roots,
+                    void *roots_ctx, uintptr_t color)
 {
-    (void)r;
-    struct updater *u = ctx;
-    object_visit_refs(u->types, start, fix_slot, u);
-}
-
-/* Worker 0 fixes the roots; then workers claim regions one at a time, so
- * every live object is fixed by exactly one worker. */
-static void update_worker(void *ctx, unsigned worker, unsigned nworkers)
-{
-    (void)nworkers;
-    struct updater *u = ctx;
-    if (worker == 0)
-        u->roots(u->roots_ctx, fix_slot, u);
-    struct region_table *rt = (struct region_table *)u->rt;
-    for (;;) {
-        size_t i = __atomic_fetch_add(&u->next, 1, __ATOMIC_RELAXED);
-        if (i >= rt->count)
-            break;
-        struct region *r = &rt->regions[i];
-        bool evacuated = r->in_relocation_set && !r->evacuation_failed;
-        if ((r->state == REGION_FULL || r->state == REGION_HUMONGOUS_START) &&
-            !evacuated)
-            marked_objects_visit(rt, r, fix_object, u);
-    }
-}
-
-void update_references(struct region_table *rt,
-                       const struct type_table *types, roots_fn roots,
-                       void *roots_ctx, uintptr_t color,
-                       struct workers *workers)
-{
-    struct updater u = {rt, types, color, roots, roots_ctx, 0};
-    workers_run(workers, update_worker, &u);
+    struct root_fixer f = {rt, color};
+    roots(roots_ctx, fix_root, &f);
 }

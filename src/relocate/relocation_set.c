@@ -16,7 +16,9 @@ static int by_live_bytes(const void *a, const void *b)
 static bool is_candidate(const struct region_table *rt, const struct region *r,
                          bool full, unsigned live_percent)
 {
-    if (r->state != REGION_FULL || r->pin_count)
+    if (region_state(r) != REGION_FULL ||
+        __atomic_load_n(&r->pin_count, __ATOMIC_RELAXED) ||
+        r->top != r->tams)
         return false;
     size_t used = r->top - r->bottom;
     if (r->live_bytes == used)
@@ -25,7 +27,7 @@ static bool is_candidate(const struct region_table *rt, const struct region *r,
 }
 
 int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
-                          bool full, unsigned live_percent)
+                          bool full, unsigned live_percent, size_t max_copy)
 {
     *rs = (struct relocation_set){0};
     rs->regions = rgc_meta_calloc(rt->count ? rt->count : 1,
@@ -40,8 +42,10 @@ int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
 
     /* Copies are bump-allocated into free regions; an object never spans
      * two, so keep one region of slack for the tails left behind. */
-    size_t room = rt->free_count > 1 ? (rt->free_count - 1) * rt->region_size
-                                     : 0;
+    size_t free = __atomic_load_n(&rt->free_count, __ATOMIC_RELAXED);
+    size_t room = free > 1 ? (free - 1) * rt->region_size : 0;
+    if (room > max_copy)
+        room = max_copy;
     for (size_t i = 0; i < n; i++) {
         struct region *r = rs->regions[i];
         if (r->live_bytes && rs->live_bytes + r->live_bytes > room)
@@ -51,6 +55,21 @@ int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
         rs->count++;
     }
     return RGC_OK;
+}
+
+void relocation_set_drop_pinned(struct relocation_set *rs)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < rs->count; i++) {
+        struct region *r = rs->regions[i];
+        if (r->pin_count) {
+            r->in_relocation_set = false;
+            rs->live_bytes -= r->live_bytes;
+        } else {
+            rs->regions[kept++] = r;
+        }
+    }
+    rs->count = kept;
 }
 
 void relocation_set_destroy(struct relocation_set *rs)

@@ -11,8 +11,11 @@
 
 struct cycle_record {
     uint64_t cycle;
-    const char *kind; /* "routine", "full", "release" */
-    uint64_t pause_ns, ttsp_ns;
+    const char *kind; /* "concurrent", "full", "release" */
+    unsigned pauses;
+    unsigned mark_end_tries;  /* mark-end pauses (1 if the first finished) */
+    uint64_t pause_total_ns, pause_max_ns, ttsp_max_ns;
+    uint64_t cycle_ns;        /* first pause's start to last pause's end  */
     size_t used_before, used_after, live, copied, committed;
     size_t regions_freed;
     size_t threads;

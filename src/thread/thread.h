@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "heap/region_table.h"
+#include "mark/satb.h"
 #include "rgc.h"
 
 #define HANDLE_CHUNK_SLOTS 255
@@ -53,6 +54,7 @@ struct rgc_thread {
     struct region *alloc_region;
     uintptr_t tlab_start;
     struct handle_chunk *handles;
+    struct satb_buffer *satb;     /* old values recorded while marking    */
 };
 
 /* ---- TLAB (thread/tlab.c) ---- */

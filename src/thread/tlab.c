@@ -28,7 +28,7 @@ size_t tlab_retire_region(struct rgc_thread *t)
 {
     size_t used = tlab_retire(t);
     if (t->alloc_region)
-        t->alloc_region->state = REGION_FULL;
+        region_set_state(t->alloc_region, REGION_FULL);
     t->alloc_region = NULL;
     return used;
 }
@@ -50,7 +50,7 @@ size_t tlab_retire_to_spares(struct rgc_thread *t, struct spare_regions *s)
 void spare_regions_retire(struct spare_regions *s)
 {
     for (struct region *r = s->head; r; r = r->link)
-        r->state = REGION_FULL;
+        region_set_state(r, REGION_FULL);
     __atomic_store_n(&s->head, NULL, __ATOMIC_RELAXED);
 }
 
@@ -62,7 +62,7 @@ void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
         struct region *r = &rt->regions[i];
         if (r->state != REGION_FULL || r->end - r->top < min_room)
             continue;
-        r->state = REGION_ALLOC;
+        region_set_state(r, REGION_ALLOC);
         r->link = s->head;
         __atomic_store_n(&s->head, r, __ATOMIC_RELAXED);
     }

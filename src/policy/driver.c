@@ -1,0 +1,89 @@
+/* driver.c — the driver thread: wait for a request, run a cycle, repeat. */
+#include "policy/driver.h"
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "policy/collector.h"
+
+static void *driver_main(void *arg)
+{
+    struct rgc_heap *heap = arg;
+    struct driver *d = &heap->driver;
+    pthread_mutex_lock(&d->lock);
+    for (;;) {
+        while (!d->requested && !d->stopping)
+            pthread_cond_wait(&d->wake, &d->lock);
+        if (d->stopping)
+            break;
+        __atomic_store_n(&d->running, true, __ATOMIC_RELAXED);
+        __atomic_store_n(&d->requested, false, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&d->lock);
+        collector_concurrent_cycle(heap);
+        pthread_mutex_lock(&d->lock);
+        __atomic_store_n(&d->running, false, __ATOMIC_RELAXED);
+        d->cycles++;
+        pthread_cond_broadcast(&d->finished);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+int driver_start(struct rgc_heap *heap)
+{
+    struct driver *d = &heap->driver;
+    *d = (struct driver){0};
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->wake, NULL);
+    pthread_cond_init(&d->finished, NULL);
+    if (pthread_create(&d->thread, NULL, driver_main, heap)) {
+        pthread_mutex_destroy(&d->lock);
+        pthread_cond_destroy(&d->wake);
+        pthread_cond_destroy(&d->finished);
+        return rgc_fail(RGC_ENOMEM,
+                        "rgc_heap_create: cannot start the GC driver thread");
+    }
+    return RGC_OK;
+}
+
+void driver_stop(struct rgc_heap *heap)
+{
+    struct driver *d = &heap->driver;
+    pthread_mutex_lock(&d->lock);
+    d->stopping = true;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    pthread_mutex_destroy(&d->lock);
+    pthread_cond_destroy(&d->wake);
+    pthread_cond_destroy(&d->finished);
+}
+
+void driver_request(struct rgc_heap *heap)
+{
+    struct driver *d = &heap->driver;
+    if (__atomic_load_n(&d->requested, __ATOMIC_RELAXED) ||
+        __atomic_load_n(&d->running, __ATOMIC_RELAXED))
+        return; /* the common case takes no lock */
+    pthread_mutex_lock(&d->lock);
+    __atomic_store_n(&d->requested, true, __ATOMIC_RELAXED);
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+}
+
+uint64_t driver_wait(struct rgc_heap *heap, struct rgc_thread *self)
+{
+    struct driver *d = &heap->driver;
+    uint64_t start = rgc_now_ns();
+    thread_offline(&heap->safepoint, self);
+    pthread_mutex_lock(&d->lock);
+    uint64_t seen = d->cycles;
+    if (!d->running && !d->requested) {
+        __atomic_store_n(&d->requested, true, __ATOMIC_RELAXED);
+        pthread_cond_signal(&d->wake);
+    }
+    while (d->cycles == seen && !d->stopping)
+        pthread_cond_wait(&d->finished, &d->lock);
+    pthread_mutex_unlock(&d->lock);
+    thread_online(&heap->safepoint, self);
+    return rgc_now_ns() - start;
+}

@@ -1,0 +1,45 @@
+/*
+ * remap.h — turning a stale reference into a current one.
+ *
+ * A slot whose color is not the good color was written before the last
+ * relocation: its object may have moved.  The region the address points
+ * into keeps the forwarding table of that relocation until the next marking
+ * has visited (and healed) every reachable slot, so the lookup is always
+ * possible while such a slot can still be read (docs/design.md, "Colors").
+ * A region with no table, or an object with no entry, did not move.
+ */
+#ifndef RGC_RELOCATE_REMAP_H
+#define RGC_RELOCATE_REMAP_H
+
+#include "heap/region_table.h"
+#include "object/header.h"
+#include "relocate/forwarding.h"
+
+/* The current payload address of the object a stale reference names. */
+static inline uintptr_t remap_address(const struct region_table *rt,
+                                      uintptr_t addr)
+{
+    uintptr_t start = object_start((void *)addr);
+    if (!heap_contains(rt, start))
+        return addr; /* not ours: whoever checks the reference reports it */
+    const struct region *r = region_of(rt, start);
+    uintptr_t to = r->forwarding
+                       ? forwarding_find(r->forwarding,
+                                         region_word_index(r, start))
+                       : 0;
+    return to ? (uintptr_t)object_payload(to) : addr;
+}
+
+/* Replace the stale value `bits` of slot with its healed form, unless the
+ * slot changed meanwhile (a newer value is never overwritten).  Returns the
+ * healed value. */
+static inline uintptr_t heal_slot(const struct region_table *rt, rgc_ref *slot,
+                                  uintptr_t bits, uintptr_t good_color)
+{
+    uintptr_t healed = remap_address(rt, bits & RGC__ADDR_MASK) | good_color;
+    __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
+                                __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    return healed;
+}
+
+#endif
