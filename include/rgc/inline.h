@@ -36,7 +36,10 @@ extern "C" {
 struct rgc__thread_fast {
     uintptr_t poll;         /* nonzero: the collector waits at a safepoint */
     uintptr_t tlab_top;     /* next free byte of the TLAB (zeroed memory) */
-    uintptr_t tlab_end;
+    uintptr_t alloc_limit;  /* the TLAB's end, or 0 while the collector
+                               wants this thread at a safepoint: the next
+                               allocation then takes the slow path, which
+                               polls (atomic: the collector writes it)    */
     uintptr_t good_color;   /* color stored with every new reference      */
     uintptr_t bad_mask;     /* colors the load barrier must repair        */
     uintptr_t marking;      /* nonzero: record overwritten references     */
@@ -71,14 +74,17 @@ static inline void rgc_safepoint(rgc_thread *thread)
         rgc__safepoint_slow(thread);
 }
 
-/* Bump-pointer allocation in the thread's TLAB, which is pre-zeroed. */
+/* Bump-pointer allocation in the thread's TLAB, which is pre-zeroed.  (p +
+ * bytes cannot overflow: heap addresses and payloads are far below 2^63.) */
 static inline void *rgc__alloc(rgc_thread *thread, rgc_type type,
                                uint64_t payload)
 {
     struct rgc__thread_fast *f = rgc__fast(thread);
     uint64_t bytes = RGC__HEADER_BYTES + ((payload + 7) & ~(uint64_t)7);
     uintptr_t p = f->tlab_top;
-    if (RGC__LIKELY(payload <= RGC__MAX_PAYLOAD && bytes <= f->tlab_end - p)) {
+    if (RGC__LIKELY(payload <= RGC__MAX_PAYLOAD &&
+                    p + bytes <= __atomic_load_n(&f->alloc_limit,
+                                                 __ATOMIC_RELAXED))) {
         f->tlab_top = p + bytes;
         *(uint64_t *)p = (uint64_t)type | payload << RGC__SIZE_SHIFT;
         return (void *)(p + RGC__HEADER_BYTES);

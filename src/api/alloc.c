@@ -124,7 +124,13 @@ void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
 {
     if (!thread_check(t, "rgc_alloc"))
         return NULL;
-    rgc_safepoint(t);
+    /* The collector may have zeroed alloc_limit to get here: stop, then
+     * give the TLAB back to the fast path, unless the poll was armed again
+     * meanwhile (arm() and this order make one of us see the other). */
+    do {
+        rgc_safepoint(t);
+        tlab_publish_limit(t);
+    } while (__atomic_load_n(&t->fast.poll, __ATOMIC_SEQ_CST));
     struct rgc_heap *heap = t->heap;
     if (payload == RGC__NO_TYPE) { /* rgc_alloc of a type with no size */
         rgc_fail(RGC_EINVAL, "rgc_alloc: type %u is %s", type,
@@ -140,6 +146,8 @@ void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
     if (bytes > heap->regions.region_size / 2)
         return alloc_large(t, type, payload);
 
+    if (t->fast.tlab_top + bytes <= t->tlab_end) /* sent here to poll */
+        return rgc__alloc(t, type, payload);
     retire_tlab(t);
     if (!with_collections(t, bytes, try_refill, NULL))
         return out_of_memory(heap, payload);

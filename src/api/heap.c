@@ -116,7 +116,8 @@ rgc_type rgc_type_of(const void *obj)
 static void disarm(struct rgc_thread *t)
 {
     t->magic = 0;
-    t->fast.tlab_top = t->fast.tlab_end = 0;
+    t->fast.tlab_top = t->tlab_end = 0;
+    t->fast.alloc_limit = 0;
     t->fast.handle_top = t->fast.handle_limit = NULL;
 }
 

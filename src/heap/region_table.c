@@ -110,8 +110,8 @@ static void return_bit(struct region_table *rt, size_t i)
                       __ATOMIC_RELEASE);
 }
 
-/* Make a region this caller has claimed usable: committed, unprotected, no
- * stale marks.  false (and the region back in the free set) if the OS
+/* Make a region this caller has claimed usable: committed, unprotected, a
+ * clear mark bitmap.  false (and the region back in the free set) if the OS
  * refuses memory. */
 static bool prepare(struct region_table *rt, struct region *r)
 {
@@ -128,7 +128,14 @@ static bool prepare(struct region_table *rt, struct region *r)
         __atomic_fetch_add(&rt->committed_count, 1, __ATOMIC_RELAXED);
     }
     r->poisoned = false;
-    region_clear_marks(rt, r); /* it leaves the free set with no stale marks */
+    /* Its mark bitmap now, not in the mark-start pause: that pause must not
+     * grow with the number of regions taken since the last one. */
+    if (r->marks) {
+        region_clear_marks(rt, r); /* no stale marks leave the free set */
+    } else if (!region_marks(rt, r)) {
+        return_bit(rt, r->index);
+        return false;
+    }
     r->top = r->bottom;
     region_set_tams(r, r->bottom); /* all it will hold is newer than a mark */
     return true;

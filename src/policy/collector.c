@@ -37,6 +37,7 @@
 #include "stats/gc_log.h"
 #include "verify/verify.h"
 
+#define COPY_SAMPLE (64 << 10) /* bytes: enough copying to measure a rate */
 #define MIN_MARK_BUDGET 20000 /* work units: a mark-end pause always makes
                                  progress, whatever the rate says */
 
@@ -105,6 +106,8 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
     c->rec.pause_total_ns += ns;
     if (ns > c->rec.pause_max_ns)
         c->rec.pause_max_ns = ns;
+    if (ns > c->rec.kind_max_ns[kind])
+        c->rec.kind_max_ns[kind] = ns;
     if (ttsp > c->rec.ttsp_max_ns)
         c->rec.ttsp_max_ns = ttsp;
     c->rec.mark_end_tries += kind == RGC_PAUSE_MARK_END;
@@ -169,11 +172,12 @@ static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
 {
     while (!c->mark_done) {
         uint64_t t0 = rgc_now_ns(), w0 = mark_work(&c->mark);
-        do {
-            mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
-            safepoint_handshake(&heap->safepoint, NULL, flush_satb,
-                                &heap->satb);
-        } while (!satb_queue_empty(&heap->satb));
+        mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
+        /* Partial buffers, then what they add.  The SATB queue need not be
+         * empty before the pause (mutators keep filling it): the pause
+         * drains what is left within its budget, or hands it back. */
+        safepoint_handshake(&heap->safepoint, NULL, flush_satb, &heap->satb);
+        mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
         uint64_t ns = rgc_now_ns() - t0, work = mark_work(&c->mark) - w0;
         if (work > 10 * MIN_MARK_BUDGET && ns)
             heap->mark_rate = (double)work / (double)ns;
@@ -260,13 +264,14 @@ bool collector_should_start(const struct rgc_heap *heap)
 }
 
 /* The bytes a relocation pause may copy: half of max_pause at the measured
- * copy rate (a full collection copies whatever it must). */
+ * copy rate (until one is measured, 1 byte/ns: a cautious guess for cold
+ * destination pages); a full collection copies whatever it must. */
 static size_t copy_budget(const struct rgc_heap *heap, bool full)
 {
-    if (full || heap->copy_rate <= 0)
-        return full ? SIZE_MAX : 8 * heap->regions.region_size;
-    return (size_t)(heap->copy_rate * 1e3 *
-                    (double)heap->config.max_pause_us / 2);
+    if (full)
+        return SIZE_MAX;
+    double rate = heap->copy_rate > 0 ? heap->copy_rate : 1.0;
+    return (size_t)(rate * 1e3 * (double)heap->config.max_pause_us / 2);
 }
 
 static void relocate(struct rgc_heap *heap, struct cycle *c)
@@ -276,7 +281,7 @@ static void relocate(struct rgc_heap *heap, struct cycle *c)
     uint64_t t0 = rgc_now_ns();
     size_t copied = evacuate(&c->rs, rt, &heap->workers);
     uint64_t ns = rgc_now_ns() - t0;
-    if (copied > rt->region_size && ns)
+    if (copied >= COPY_SAMPLE && ns)
         heap->copy_rate = (double)copied / (double)ns;
     HEAP_ADD(heap->bytes_copied, copied);
     flip_color(heap);

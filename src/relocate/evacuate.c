@@ -94,6 +94,8 @@ static void evacuate_worker(void *ctx, unsigned worker, unsigned nworkers)
         if (i >= work->rs->count)
             break;
         struct region *r = work->rs->regions[i];
+        if (!r->live_objects)
+            continue; /* nothing to copy, nothing to forward */
         r->forwarding = forwarding_create(r->live_objects);
         if (!r->forwarding || ev.out_of_space) {
             r->evacuation_failed = true;

@@ -6,16 +6,23 @@ static double mib(size_t bytes)
     return (double)bytes / (1024.0 * 1024.0);
 }
 
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
 void gc_log_cycle(FILE *out, const struct cycle_record *c)
 {
     fprintf(out,
             "[rgc gc] #%llu %s: %u pauses, max %.3f ms, total %.3f ms "
-            "(ttsp max %.3f ms, %u mark-end), cycle %.3f ms, used "
+            "(ttsp max %.3f ms, %u mark-end; longest start %.3f, end %.3f, "
+            "relocate %.3f, full %.3f ms), cycle %.3f ms, used "
             "%.1fM->%.1fM, live %.1fM, copied %.1fM, freed %zu regions, "
             "committed %.1fM, %zu threads\n",
             (unsigned long long)c->cycle, c->kind, c->pauses,
-            (double)c->pause_max_ns / 1e6, (double)c->pause_total_ns / 1e6,
-            (double)c->ttsp_max_ns / 1e6, c->mark_end_tries,
+            ms(c->pause_max_ns), ms(c->pause_total_ns), ms(c->ttsp_max_ns),
+            c->mark_end_tries, ms(c->kind_max_ns[0]), ms(c->kind_max_ns[1]),
+            ms(c->kind_max_ns[2]), ms(c->kind_max_ns[3]),
             (double)c->cycle_ns / 1e6, mib(c->used_before),
             mib(c->used_after), mib(c->live), mib(c->copied),
             c->regions_freed, mib(c->committed), c->threads);

@@ -9,12 +9,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rgc.h"
+
 struct cycle_record {
     uint64_t cycle;
     const char *kind; /* "concurrent", "full", "release" */
     unsigned pauses;
     unsigned mark_end_tries;  /* mark-end pauses (1 if the first finished) */
     uint64_t pause_total_ns, pause_max_ns, ttsp_max_ns;
+    uint64_t kind_max_ns[RGC_PAUSE_KINDS]; /* longest of each kind */
     uint64_t cycle_ns;        /* first pause's start to last pause's end  */
     size_t used_before, used_after, live, copied, committed;
     size_t regions_freed;

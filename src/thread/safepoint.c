@@ -31,6 +31,16 @@ void safepoint_destroy(struct safepoint *sp)
     pthread_mutex_destroy(&sp->threads_lock);
 }
 
+/* Arm t's poll, and send its next allocation to the slow path (which
+ * polls): an allocating thread then stops within one allocation instead of
+ * one TLAB.  Sequentially consistent, against tlab_publish_limit followed
+ * by a poll check on the thread's side: one of the two sees the other. */
+static void arm(struct rgc_thread *t)
+{
+    __atomic_store_n(&t->fast.poll, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&t->fast.alloc_limit, 0, __ATOMIC_SEQ_CST);
+}
+
 static bool is_stopped(struct safepoint *sp)
 {
     return __atomic_load_n(&sp->stopped, __ATOMIC_SEQ_CST);
@@ -112,7 +122,7 @@ void safepoint_handshake(struct safepoint *sp, struct rgc_thread *self,
         t->handshake = op;
         t->handshake_ctx = ctx;
         sp->handshakes_pending++;
-        __atomic_store_n(&t->fast.poll, 1, __ATOMIC_RELAXED);
+        arm(t);
     }
     while (sp->handshakes_pending)
         pthread_cond_wait(&sp->handshaken, &sp->lock);
@@ -127,7 +137,7 @@ uint64_t safepoint_stop_world(struct safepoint *sp)
     pthread_mutex_lock(&sp->lock);
     __atomic_store_n(&sp->stopped, true, __ATOMIC_SEQ_CST);
     for (struct rgc_thread *t = sp->threads; t; t = t->next)
-        __atomic_store_n(&t->fast.poll, 1, __ATOMIC_RELAXED);
+        arm(t);
     pthread_mutex_unlock(&sp->lock);
     urcu_qsbr_synchronize_rcu();
     pthread_mutex_lock(&sp->lock); /* happens-after every thread's offline */

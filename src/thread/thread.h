@@ -4,9 +4,11 @@
  * Invariants:
  *   - fast (struct rgc__thread_fast) is the first member: the inline paths
  *     in <rgc/inline.h> read it through a cast;
- *   - the TLAB [tlab_top, tlab_end) is zeroed memory at the top of
+ *   - the TLAB [fast.tlab_top, tlab_end) is zeroed memory at the top of
  *     alloc_region, which this thread alone allocates in; alloc_region->top
  *     is tlab_end while a TLAB is open and exact once it is retired;
+ *   - fast.alloc_limit is tlab_end or 0; only 0 while the poll is armed
+ *     or no TLAB is open (tlab_publish_limit restores it);
  *   - only the owner OS thread touches its rgc_thread, except the collector
  *     during a pause (when the owner is parked or in a blocking region);
  *   - handle slots in use are the chunks from `handles` up to the chunk that
@@ -52,7 +54,7 @@ struct rgc_thread {
     void *handshake_ctx;
     bool blocking;                /* inside rgc_blocking_enter/leave      */
     struct region *alloc_region;
-    uintptr_t tlab_start;
+    uintptr_t tlab_start, tlab_end;
     struct handle_chunk *handles;
     struct satb_buffer *satb;     /* old values recorded while marking    */
 };
@@ -88,6 +90,8 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
                  struct spare_regions *spares, size_t bytes, size_t tlab_size);
 /* Bytes allocated in the open TLAB so far. */
 size_t tlab_used(const struct rgc_thread *t);
+/* Let the inline fast path use the open TLAB again (after a safepoint). */
+void tlab_publish_limit(struct rgc_thread *t);
 
 /* ---- handles (thread/handles.c) ---- */
 

@@ -15,12 +15,18 @@ size_t tlab_used(const struct rgc_thread *t)
     return t->fast.tlab_top - t->tlab_start;
 }
 
+void tlab_publish_limit(struct rgc_thread *t)
+{
+    __atomic_store_n(&t->fast.alloc_limit, t->tlab_end, __ATOMIC_SEQ_CST);
+}
+
 size_t tlab_retire(struct rgc_thread *t)
 {
     size_t used = tlab_used(t);
-    if (t->alloc_region && t->fast.tlab_end) /* a TLAB is open */
+    if (t->alloc_region && t->tlab_end) /* a TLAB is open */
         t->alloc_region->top = t->fast.tlab_top;
-    t->tlab_start = t->fast.tlab_top = t->fast.tlab_end = 0;
+    t->tlab_start = t->fast.tlab_top = t->tlab_end = 0;
+    __atomic_store_n(&t->fast.alloc_limit, 0, __ATOMIC_RELAXED);
     return used;
 }
 
@@ -103,7 +109,8 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
     size_t size = want < room ? want : room;
     region_zero(r, r->top, r->top + size);
     t->tlab_start = t->fast.tlab_top = r->top;
-    t->fast.tlab_end = r->top + size;
+    t->tlab_end = r->top + size;
     r->top += size;
+    tlab_publish_limit(t);
     return true;
 }
