@@ -68,6 +68,8 @@ struct gc_result {
     rgc_heap_stats stats;     /* rgc_stats at the end of the run           */
     rgc_percentiles pauses;   /* rgc_pause_percentiles at the end          */
     rgc_percentiles ttsp;     /* rgc_ttsp_percentiles at the end           */
+    rgc_percentiles kinds[RGC_PAUSE_KINDS]; /* rgc_pause_kind_percentiles */
+    rgc_percentiles stalls;   /* rgc_stall_percentiles at the end          */
     /* Pauses rebuilt from rgc_stats deltas (pause_count, pause_total_ns)
      * read between operations: exact when one pause fell between two reads,
      * the mean of the pauses otherwise (counted in probe_merged). */

@@ -117,6 +117,16 @@ enum gc_field {
     GC_TTSP_P50,
     GC_TTSP_P99,
     GC_TTSP_MAX,
+    GC_START_P99,
+    GC_START_MAX,
+    GC_END_P99,
+    GC_END_MAX,
+    GC_RELOCATE_P99,
+    GC_RELOCATE_MAX,
+    GC_FULL_COUNT,
+    GC_FULL_MAX,
+    GC_STALLS,
+    GC_STALL_MAX,
     GC_COPIED,
     GC_ALLOCATED,
     GC_COMMITTED,
@@ -129,6 +139,7 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     const rgc_heap_stats *st = &r->gc.stats;
     const rgc_percentiles *p = &r->gc.pauses;
     const rgc_percentiles *tt = &r->gc.ttsp;
+    const rgc_percentiles *k = r->gc.kinds;
     switch (*(const enum gc_field *)arg) {
     case GC_CYCLES: fmt_u64(c, st->cycles); break;
     case GC_PAUSES: fmt_u64(c, p->count); break;
@@ -141,6 +152,16 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     case GC_TTSP_P50: fmt_ns(c, tt->p50_ns); break;
     case GC_TTSP_P99: fmt_ns(c, tt->p99_ns); break;
     case GC_TTSP_MAX: fmt_ns(c, tt->max_ns); break;
+    case GC_START_P99: fmt_ns(c, k[RGC_PAUSE_MARK_START].p99_ns); break;
+    case GC_START_MAX: fmt_ns(c, k[RGC_PAUSE_MARK_START].max_ns); break;
+    case GC_END_P99: fmt_ns(c, k[RGC_PAUSE_MARK_END].p99_ns); break;
+    case GC_END_MAX: fmt_ns(c, k[RGC_PAUSE_MARK_END].max_ns); break;
+    case GC_RELOCATE_P99: fmt_ns(c, k[RGC_PAUSE_RELOCATE].p99_ns); break;
+    case GC_RELOCATE_MAX: fmt_ns(c, k[RGC_PAUSE_RELOCATE].max_ns); break;
+    case GC_FULL_COUNT: fmt_u64(c, k[RGC_PAUSE_FULL].count); break;
+    case GC_FULL_MAX: fmt_ns(c, k[RGC_PAUSE_FULL].max_ns); break;
+    case GC_STALLS: fmt_u64(c, st->alloc_stalls); break;
+    case GC_STALL_MAX: fmt_ns(c, st->alloc_stall_max_ns); break;
     case GC_COPIED: fmt_bytes(c, st->bytes_copied); break;
     case GC_ALLOCATED: fmt_bytes(c, st->bytes_allocated); break;
     case GC_COMMITTED: fmt_bytes(c, st->committed); break;
@@ -162,6 +183,16 @@ void table_gc_rows(FILE *out, const struct report *rep)
         {"  pause max", GC_MAX},       {"  pause total", GC_TOTAL},
         {"  ttsp p50", GC_TTSP_P50},   {"  ttsp p99", GC_TTSP_P99},
         {"  ttsp max", GC_TTSP_MAX},
+        {"  mark start p99", GC_START_P99},
+        {"  mark start max", GC_START_MAX},
+        {"  mark end p99", GC_END_P99},
+        {"  mark end max", GC_END_MAX},
+        {"  relocate p99", GC_RELOCATE_P99},
+        {"  relocate max", GC_RELOCATE_MAX},
+        {"  full pauses", GC_FULL_COUNT},
+        {"  full max", GC_FULL_MAX},
+        {"allocation stalls", GC_STALLS},
+        {"  stall max", GC_STALL_MAX},
         {"bytes copied", GC_COPIED},   {"bytes allocated", GC_ALLOCATED},
         {"committed at end", GC_COMMITTED},
     };

@@ -53,6 +53,17 @@ static void json_gc(FILE *out, const struct gc_result *gc)
     fputs("},", out);
     json_percentiles_open(out, "ttsp", &gc->ttsp);
     fputs("},", out);
+    static const char *const kind_names[RGC_PAUSE_KINDS] = {
+        "mark_start", "mark_end", "relocate", "full"};
+    fputs("\"pause_kinds\":{", out);
+    for (int k = 0; k < RGC_PAUSE_KINDS; k++) {
+        json_percentiles_open(out, kind_names[k], &gc->kinds[k]);
+        fputs(k + 1 < RGC_PAUSE_KINDS ? "}," : "}", out);
+    }
+    fputs("},", out);
+    json_percentiles_open(out, "stalls", &gc->stalls);
+    fputs("},", out);
+    json_u64(out, "full_cycles", st->full_cycles, true);
     json_u64(out, "bytes_copied", st->bytes_copied, true);
     json_u64(out, "bytes_allocated", st->bytes_allocated, true);
     json_u64(out, "regions_freed", st->regions_freed, true);

@@ -64,6 +64,10 @@ void rgc_session_record(struct rgc_session *s, struct run_result *r)
     rgc_stats(s->heap, &r->gc.stats);
     rgc_pause_percentiles(s->heap, &r->gc.pauses);
     rgc_ttsp_percentiles(s->heap, &r->gc.ttsp);
+    for (int k = 0; k < RGC_PAUSE_KINDS; k++)
+        rgc_pause_kind_percentiles(s->heap, (rgc_pause_kind)k,
+                                   &r->gc.kinds[k]);
+    rgc_stall_percentiles(s->heap, &r->gc.stalls);
 }
 
 void rgc_session_close(struct rgc_session *s, struct run_result *r)
