@@ -1,15 +1,43 @@
-/* trace.c — explicit-stack traversal with work sharing and budgets. */
+/*
+ * trace.c — explicit-stack traversal with work stealing and budgets.
+ *
+ * Each worker's stack is a Chase-Lev work-stealing deque: the owner pushes
+ * and pops at the bottom without a locked instruction except when it takes
+ * the last item; idle workers steal single items from the top with a CAS.
+ * (Lê, Pop, Cohen, Zappa Nardelli, "Correct and efficient work-stealing
+ * for weak memory models", PPoPP 2013; the fences are expressed as
+ * sequentially consistent accesses, which ThreadSanitizer understands.)
+ * Items are two words, read and written with relaxed atomics: a thief may
+ * read a slot the owner is rewriting after a wrap-around, but then its CAS
+ * on top fails and the torn item is discarded.  A full deque grows; old
+ * arrays stay allocated until the run ends, since thieves may still read
+ * them.
+ *
+ * The pool (a mutex-protected list of chunks) holds work between runs: the
+ * roots, and whatever a budget-stopped run spilled.
+ *
+ * Termination: a worker that finds nothing (own deque, pool, a steal from
+ * every other worker, SATB queue) counts itself idle and watches for
+ * visible work; the run ends when all workers are idle.  An idle worker
+ * owns no item, so when the count reaches the number of workers no deque
+ * can ever be refilled (only the SATB queue can, by mutators: a worker that
+ * sees it non-empty un-idles and drains it; a worker that has already left
+ * still counts as idle, so the last one out ends the run too).
+ */
 #include "mark/trace.h"
 
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/error.h"
 #include "base/meta.h"
 #include "object/header.h"
 
-#define CHUNK 256   /* items per donated chunk */
-#define PREFETCH 8  /* items in flight between prefetch and scan */
-#define SETTLE 1024 /* work units a worker does between budget updates */
+#define CHUNK 256          /* items per pooled chunk */
+#define PREFETCH 8         /* items in flight between prefetch and scan */
+#define SETTLE 1024        /* work units a worker does between budget updates */
+#define DEQUE_INITIAL 4096 /* items */
 
 /* An object to scan from slot `from` on (0: the whole object). */
 struct item {
@@ -23,30 +51,177 @@ struct trace_chunk {
     struct item items[CHUNK];
 };
 
-struct mark_stack {
-    struct item *items;
-    size_t count, capacity;
+struct deque_array {
+    struct deque_array *older; /* replaced arrays, freed after the run */
+    size_t mask;
+    uintptr_t words[];         /* two per item */
 };
 
-/* One worker's view: the shared trace, its own stack, unsettled work. */
+struct deque {
+    _Alignas(64) int64_t top; /* thieves take here */
+    _Alignas(64) int64_t bottom; /* the owner pushes and pops here */
+    struct deque_array *array;
+};
+
+/* One worker's view: the shared trace, its own deque, unsettled work. */
 struct tracer {
     struct trace *tr;
-    struct mark_stack stack;
+    struct deque *deque;
+    unsigned id;
+    uint64_t rng;
     int64_t work;
 };
 
-static void push(struct mark_stack *s, uintptr_t start, size_t from)
+/* ---- the deque ---- */
+
+static struct deque_array *array_new(size_t items)
 {
-    if (s->count == s->capacity) {
-        size_t cap = s->capacity ? 2 * s->capacity : 4096;
-        struct item *grown = rgc_meta_realloc(s->items, cap * sizeof *grown);
-        if (!grown)
-            rgc_fatal("no memory to grow the mark stack to %zu entries", cap);
-        s->items = grown;
-        s->capacity = cap;
-    }
-    s->items[s->count++] = (struct item){start, from};
+    struct deque_array *a =
+        rgc_meta_calloc(1, sizeof *a + 2 * items * sizeof a->words[0]);
+    if (!a)
+        rgc_fatal("no memory for a mark stack of %zu entries", items);
+    a->mask = items - 1;
+    return a;
 }
+
+static void slot_put(struct deque_array *a, int64_t i, struct item it)
+{
+    size_t k = ((size_t)i & a->mask) * 2;
+    __atomic_store_n(&a->words[k], it.start, __ATOMIC_RELAXED);
+    __atomic_store_n(&a->words[k + 1], it.from, __ATOMIC_RELAXED);
+}
+
+static struct item slot_get(const struct deque_array *a, int64_t i)
+{
+    size_t k = ((size_t)i & a->mask) * 2;
+    return (struct item){__atomic_load_n(&a->words[k], __ATOMIC_RELAXED),
+                         __atomic_load_n(&a->words[k + 1], __ATOMIC_RELAXED)};
+}
+
+static void deque_init(struct deque *d)
+{
+    d->top = d->bottom = 0;
+    d->array = array_new(DEQUE_INITIAL);
+}
+
+static void deque_destroy(struct deque *d)
+{
+    for (struct deque_array *a = d->array, *older; a; a = older) {
+        older = a->older;
+        rgc_meta_free(a);
+    }
+}
+
+static void push(struct deque *d, uintptr_t start, size_t from)
+{
+    int64_t b = __atomic_load_n(&d->bottom, __ATOMIC_RELAXED);
+    int64_t t = __atomic_load_n(&d->top, __ATOMIC_ACQUIRE);
+    struct deque_array *a = __atomic_load_n(&d->array, __ATOMIC_RELAXED);
+    if (b - t > (int64_t)a->mask) { /* full: grow */
+        struct deque_array *grown = array_new(2 * (a->mask + 1));
+        for (int64_t i = t; i < b; i++)
+            slot_put(grown, i, slot_get(a, i));
+        grown->older = a;
+        __atomic_store_n(&d->array, grown, __ATOMIC_RELEASE);
+        a = grown;
+    }
+    slot_put(a, b, (struct item){start, from});
+    __atomic_store_n(&d->bottom, b + 1, __ATOMIC_RELEASE);
+}
+
+/* The owner's pop; false when empty (or a thief took the last item). */
+static bool take(struct deque *d, struct item *out)
+{
+    int64_t b = __atomic_load_n(&d->bottom, __ATOMIC_RELAXED) - 1;
+    struct deque_array *a = __atomic_load_n(&d->array, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->bottom, b, __ATOMIC_SEQ_CST);
+    int64_t t = __atomic_load_n(&d->top, __ATOMIC_SEQ_CST);
+    if (t > b) { /* empty */
+        __atomic_store_n(&d->bottom, b + 1, __ATOMIC_RELAXED);
+        return false;
+    }
+    struct item it = slot_get(a, b);
+    if (t == b) { /* the last item: race the thieves for it */
+        bool won = __atomic_compare_exchange_n(
+            &d->top, &t, t + 1, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+        __atomic_store_n(&d->bottom, b + 1, __ATOMIC_RELAXED);
+        if (!won)
+            return false; /* *out untouched: the thief owns the item */
+    }
+    *out = it;
+    return true;
+}
+
+enum steal_result { STOLEN, EMPTY, LOST };
+
+static enum steal_result steal(struct deque *d, struct item *out)
+{
+    int64_t t = __atomic_load_n(&d->top, __ATOMIC_SEQ_CST);
+    int64_t b = __atomic_load_n(&d->bottom, __ATOMIC_SEQ_CST);
+    if (t >= b)
+        return EMPTY;
+    struct deque_array *a = __atomic_load_n(&d->array, __ATOMIC_ACQUIRE);
+    *out = slot_get(a, t);
+    return __atomic_compare_exchange_n(&d->top, &t, t + 1, false,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)
+               ? STOLEN
+               : LOST;
+}
+
+static bool deque_visible(struct deque *d)
+{
+    return __atomic_load_n(&d->top, __ATOMIC_RELAXED) <
+           __atomic_load_n(&d->bottom, __ATOMIC_RELAXED);
+}
+
+/* ---- the pool ---- */
+
+static void pool_add(struct trace *tr, struct trace_chunk *c)
+{
+    pthread_mutex_lock(&tr->lock);
+    c->next = tr->pool;
+    __atomic_store_n(&tr->pool, c, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&tr->lock);
+}
+
+/* Move everything the owner holds to the pool: the run stops, the work
+ * must not. */
+static void spill(struct trace *tr, struct deque *d)
+{
+    struct item it;
+    struct trace_chunk *c = NULL;
+    while (take(d, &it)) {
+        if (!c && !(c = rgc_meta_calloc(1, sizeof *c)))
+            rgc_fatal("no memory for a chunk of marking work");
+        c->items[c->count++] = it;
+        if (c->count == CHUNK) {
+            pool_add(tr, c);
+            c = NULL;
+        }
+    }
+    if (c)
+        pool_add(tr, c);
+}
+
+static bool take_chunk(struct tracer *t)
+{
+    struct trace *tr = t->tr;
+    if (!__atomic_load_n(&tr->pool, __ATOMIC_RELAXED))
+        return false;
+    pthread_mutex_lock(&tr->lock);
+    struct trace_chunk *c = tr->pool;
+    if (c)
+        __atomic_store_n(&tr->pool, c->next, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&tr->lock);
+    if (!c)
+        return false;
+    for (size_t i = 0; i < c->count; i++)
+        push(t->deque, c->items[i].start, c->items[i].from);
+    rgc_meta_free(c);
+    return true;
+}
+
+/* ---- tracing ---- */
 
 static void trace_slot(rgc_ref *slot, void *ctx)
 {
@@ -56,56 +231,15 @@ static void trace_slot(rgc_ref *slot, void *ctx)
     if (bits & RGC__ADDR_MASK) {
         uintptr_t start = t->tr->reach(t->tr->ctx, slot, bits);
         if (start)
-            push(&t->stack, start, 0);
-    }
-}
-
-static void pool_add(struct trace *tr, struct trace_chunk *c)
-{
-    pthread_mutex_lock(&tr->lock);
-    c->next = tr->pool;
-    tr->pool = c;
-    pthread_cond_signal(&tr->wake);
-    pthread_mutex_unlock(&tr->lock);
-}
-
-static struct trace_chunk *new_chunk(void)
-{
-    struct trace_chunk *c = rgc_meta_calloc(1, sizeof *c);
-    if (!c)
-        rgc_fatal("no memory for a chunk of marking work");
-    return c;
-}
-
-/* Move the top chunk of the stack to the pool, for an idle worker.  (Taking
- * the oldest entries would hand over wider subgraphs, but costs a move of
- * the whole stack per donation: quadratic on a wide array, measured.) */
-static void donate(struct trace *tr, struct mark_stack *s)
-{
-    struct trace_chunk *c = rgc_meta_calloc(1, sizeof *c);
-    if (!c)
-        return; /* keep the work: sharing is an optimisation */
-    c->count = CHUNK;
-    s->count -= CHUNK;
-    memcpy(c->items, s->items + s->count, sizeof c->items);
-    pool_add(tr, c);
-}
-
-/* Move the whole stack to the pool: the run stops, the work must not. */
-static void spill(struct trace *tr, struct mark_stack *s)
-{
-    while (s->count) {
-        struct trace_chunk *c = new_chunk();
-        c->count = s->count < CHUNK ? s->count : CHUNK;
-        s->count -= c->count;
-        memcpy(c->items, s->items + s->count, c->count * sizeof *c->items);
-        pool_add(tr, c);
+            push(t->deque, start, 0);
     }
 }
 
 /* Reach the entries of every queued SATB buffer; false if there was none. */
 static bool drain_satb(struct tracer *t)
 {
+    if (!t->tr->satb)
+        return false;
     struct satb_buffer *list = satb_queue_take(t->tr->satb);
     if (!list)
         return false;
@@ -113,7 +247,7 @@ static bool drain_satb(struct tracer *t)
         for (size_t i = 0; i < b->count; i++) {
             uintptr_t start = t->tr->reach(t->tr->ctx, NULL, b->entries[i]);
             if (start)
-                push(&t->stack, start, 0);
+                push(t->deque, start, 0);
         }
         t->work += (int64_t)b->count;
     }
@@ -121,42 +255,88 @@ static bool drain_satb(struct tracer *t)
     return true;
 }
 
-/* Find more work for t: the pool, then the SATB queue.  false when the run
- * is over (everyone idle with nothing pooled, or the budget is spent). */
-static bool refill(struct tracer *t)
+static uint64_t next_random(struct tracer *t)
+{
+    t->rng ^= t->rng << 13;
+    t->rng ^= t->rng >> 7;
+    t->rng ^= t->rng << 17;
+    return t->rng;
+}
+
+/* One item from another worker's deque, victims tried from a random one. */
+static bool steal_one(struct tracer *t)
 {
     struct trace *tr = t->tr;
-    pthread_mutex_lock(&tr->lock);
-    for (;;) {
-        struct trace_chunk *c = tr->pool;
-        if (c && !tr->stop) {
-            tr->pool = c->next;
-            pthread_mutex_unlock(&tr->lock);
-            for (size_t i = 0; i < c->count; i++)
-                push(&t->stack, c->items[i].start, c->items[i].from);
-            rgc_meta_free(c);
+    unsigned n = tr->nworkers;
+    if (n < 2)
+        return false;
+    unsigned first = (unsigned)(next_random(t) % n);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned v = (first + k) % n;
+        if (v == t->id)
+            continue;
+        struct item it;
+        enum steal_result r;
+        while ((r = steal(&tr->deques[v], &it)) == LOST)
+            ;
+        if (r == STOLEN) {
+            push(t->deque, it.start, it.from);
             return true;
         }
-        if (tr->done || tr->stop)
-            break;
-        if (tr->satb && !satb_queue_empty(tr->satb)) {
-            pthread_mutex_unlock(&tr->lock);
-            if (drain_satb(t))
-                return true;
-            pthread_mutex_lock(&tr->lock);
-            continue;
-        }
-        if (__atomic_add_fetch(&tr->idle, 1, __ATOMIC_RELAXED) ==
-            tr->nworkers) {
-            tr->done = true; /* all idle, nothing pooled: nothing left */
-            pthread_cond_broadcast(&tr->wake);
-            break;
-        }
-        pthread_cond_wait(&tr->wake, &tr->lock);
-        __atomic_sub_fetch(&tr->idle, 1, __ATOMIC_RELAXED);
     }
-    pthread_mutex_unlock(&tr->lock);
     return false;
+}
+
+static bool stopped(const struct trace *tr)
+{
+    return __atomic_load_n(&tr->stop, __ATOMIC_RELAXED);
+}
+
+static bool work_visible(struct trace *tr)
+{
+    if (__atomic_load_n(&tr->pool, __ATOMIC_RELAXED) ||
+        (tr->satb && !satb_queue_empty(tr->satb)))
+        return true;
+    for (unsigned i = 0; i < tr->nworkers; i++)
+        if (deque_visible(&tr->deques[i]))
+            return true;
+    return false;
+}
+
+/* Idle: back off (yield, then sleep a little: concurrent marking shares the
+ * CPUs with the mutators). */
+static void back_off(unsigned round)
+{
+    if (round < 16) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, round < 64 ? 10000 : 100000};
+    nanosleep(&ts, NULL);
+}
+
+/* Find more work for t's empty deque; false when the run is over (all
+ * workers idle, or the budget spent). */
+static bool find_work(struct tracer *t)
+{
+    struct trace *tr = t->tr;
+    for (;;) {
+        if (stopped(tr))
+            return false;
+        if (take_chunk(t) || steal_one(t) || drain_satb(t))
+            return true;
+        unsigned idle = __atomic_add_fetch(&tr->idle, 1, __ATOMIC_SEQ_CST);
+        for (unsigned round = 0;; round++) {
+            if (idle == tr->nworkers || stopped(tr))
+                return false; /* stays counted: everyone is done */
+            if (work_visible(tr)) {
+                __atomic_sub_fetch(&tr->idle, 1, __ATOMIC_SEQ_CST);
+                break;
+            }
+            back_off(round);
+            idle = __atomic_load_n(&tr->idle, __ATOMIC_SEQ_CST);
+        }
+    }
 }
 
 /* Charge t's unsettled work to the run's budget; false once it is spent. */
@@ -166,13 +346,9 @@ static bool settle(struct tracer *t)
     __atomic_fetch_add(&tr->work, (uint64_t)t->work, __ATOMIC_RELAXED);
     int64_t left = __atomic_sub_fetch(&tr->budget, t->work, __ATOMIC_RELAXED);
     t->work = 0;
-    if (left > 0)
-        return !__atomic_load_n(&tr->stop, __ATOMIC_RELAXED);
-    pthread_mutex_lock(&tr->lock);
-    __atomic_store_n(&tr->stop, true, __ATOMIC_RELAXED);
-    pthread_cond_broadcast(&tr->wake);
-    pthread_mutex_unlock(&tr->lock);
-    return false;
+    if (left <= 0)
+        __atomic_store_n(&tr->stop, true, __ATOMIC_RELAXED);
+    return left > 0 && !stopped(tr);
 }
 
 static void scan(struct tracer *t, struct item it)
@@ -191,17 +367,17 @@ static void scan(struct tracer *t, struct item it)
     size_t to = n - it.from > TRACE_ARRAY_CHUNK ? it.from + TRACE_ARRAY_CHUNK
                                                 : n;
     if (to < n)
-        push(&t->stack, it.start, to); /* the rest, later or elsewhere */
+        push(t->deque, it.start, to); /* the rest: later, or stolen */
     for (size_t i = it.from; i < to; i++)
         trace_slot(&slots[i], t);
 }
 
 static void trace_worker(void *ctx, unsigned worker, unsigned nworkers)
 {
-    (void)worker;
     (void)nworkers;
-    struct tracer t = {ctx, {0}, 0};
-    struct trace *tr = t.tr;
+    struct trace *tr = ctx;
+    struct tracer t = {tr, &tr->deques[worker], worker,
+                       0x9E3779B97F4A7C15ull * (worker + 1), 0};
     /* Items popped wait PREFETCH pops in a ring, their headers being
      * prefetched, before they are scanned: the cache misses of marking
      * overlap instead of following one another. */
@@ -211,8 +387,7 @@ static void trace_worker(void *ctx, unsigned worker, unsigned nworkers)
     do {
         while (going) {
             struct item it = {0};
-            if (t.stack.count) {
-                it = t.stack.items[--t.stack.count];
+            if (take(t.deque, &it)) {
                 __builtin_prefetch((void *)it.start);
                 in_flight++;
             } else if (!in_flight) {
@@ -225,24 +400,19 @@ static void trace_worker(void *ctx, unsigned worker, unsigned nworkers)
                 in_flight--;
                 scan(&t, ready);
             }
-            if (t.stack.count >= 2 * CHUNK &&
-                __atomic_load_n(&tr->idle, __ATOMIC_RELAXED))
-                donate(tr, &t.stack);
             if (t.work >= SETTLE)
                 going = settle(&t);
         }
-        if (!going) { /* budget spent: hand back the ring and the stack */
-            for (unsigned i = 0; i < PREFETCH; i++)
-                if (ring[i].start)
-                    push(&t.stack, ring[i].start, ring[i].from);
-            spill(tr, &t.stack);
-            break;
-        }
-        going = settle(&t);
-    } while (going && refill(&t));
+        if (going)
+            going = settle(&t);
+    } while (going && find_work(&t));
+    /* Stopped by the budget: hand back the ring and the deque. */
+    for (unsigned i = 0; i < PREFETCH; i++)
+        if (ring[i].start)
+            push(t.deque, ring[i].start, ring[i].from);
+    spill(tr, t.deque);
     if (t.work)
         settle(&t);
-    rgc_meta_free(t.stack.items);
 }
 
 void trace_init(struct trace *tr, const struct type_table *types,
@@ -252,7 +422,6 @@ void trace_init(struct trace *tr, const struct type_table *types,
     *tr = (struct trace){.types = types, .reach = reach, .scan = scan,
                          .ctx = ctx, .satb = satb};
     pthread_mutex_init(&tr->lock, NULL);
-    pthread_cond_init(&tr->wake, NULL);
 }
 
 void trace_destroy(struct trace *tr)
@@ -263,27 +432,38 @@ void trace_destroy(struct trace *tr)
         rgc_meta_free(c);
     }
     pthread_mutex_destroy(&tr->lock);
-    pthread_cond_destroy(&tr->wake);
 }
 
 void trace_add_roots(struct trace *tr, roots_fn roots, void *roots_ctx)
 {
-    struct tracer t = {tr, {0}, 0};
+    struct deque d;
+    deque_init(&d);
+    struct tracer t = {tr, &d, 0, 1, 0};
     roots(roots_ctx, trace_slot, &t);
-    spill(tr, &t.stack);
-    rgc_meta_free(t.stack.items);
+    spill(tr, &d);
+    deque_destroy(&d);
 }
 
 bool trace_run(struct trace *tr, struct workers *workers, int64_t budget)
 {
-    tr->idle = 0;
     tr->nworkers = workers ? workers->count : 1;
-    tr->done = tr->stop = false;
+    tr->idle = 0;
+    tr->stop = false;
     tr->budget = budget;
+    tr->deques = rgc_meta_aligned(_Alignof(struct deque),
+                                  tr->nworkers * sizeof *tr->deques);
+    if (!tr->deques)
+        rgc_fatal("no memory for %u mark stacks", tr->nworkers);
+    for (unsigned i = 0; i < tr->nworkers; i++)
+        deque_init(&tr->deques[i]);
     if (workers)
         workers_run(workers, trace_worker, tr);
     else
         trace_worker(tr, 0, 1);
+    for (unsigned i = 0; i < tr->nworkers; i++)
+        deque_destroy(&tr->deques[i]);
+    rgc_meta_free(tr->deques);
+    tr->deques = NULL;
     return !tr->pool;
 }
 

@@ -10,13 +10,13 @@
  * chunk at a time, the rest going back on the stack as a continuation, so
  * one huge array neither monopolises a worker nor overruns a budget.
  *
- * Load balancing is work sharing: a worker with a deep stack donates a
- * chunk to a shared pool whenever another worker is idle.  A run ends when
- * every worker is idle and the pool (and SATB queue) are empty — or when
- * the run's budget of work units (one per object scanned plus one per slot
- * visited) is spent: then every worker spills what it holds into the pool,
- * and a later trace_run continues from there.  `reach` must be safe to call
- * from several workers at once.  Marking and the heap verifier are two
+ * Load balancing is work stealing: each worker's stack is a Chase-Lev
+ * deque, and a worker that runs dry steals from the others.  A run ends
+ * when every worker is idle and the pool (and SATB queue) are empty — or
+ * when the run's budget of work units (one per object scanned plus one per
+ * slot visited) is spent: then every worker spills what it holds into the
+ * pool, and a later trace_run continues from there.  `reach` must be safe
+ * to call from several workers at once.  Marking and the heap verifier are two
  * `reach` functions over this engine.
  */
 #ifndef RGC_MARK_TRACE_H
@@ -48,6 +48,7 @@ typedef uintptr_t (*reach_fn)(void *ctx, rgc_ref *slot, uintptr_t bits);
 typedef void (*scan_fn)(void *ctx, uintptr_t start);
 
 struct trace_chunk;
+struct deque;
 
 struct trace {
     const struct type_table *types;
@@ -56,11 +57,10 @@ struct trace {
     void *ctx;
     struct satb_queue *satb;  /* drained when the pool runs dry, or NULL */
     /* the shared state of a run */
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    struct trace_chunk *pool;
+    pthread_mutex_t lock;     /* the pool                                */
+    struct trace_chunk *pool; /* work between runs: roots, spills        */
+    struct deque *deques;     /* one per worker, during a run            */
     unsigned idle, nworkers;
-    bool done;
     bool stop;                /* the budget is spent                     */
     int64_t budget;           /* work units left in this run             */
     uint64_t work;            /* work units done, all runs               */
