@@ -249,7 +249,7 @@ static void *mutate(void *arg)
 static void threads_mutate_private_and_shared_graphs(void **state)
 {
     (void)state;
-    make_heap("heap_max=64m,region_size=1m,tlab_size=32k,gc_threads=3");
+    make_heap("heap_max=64m,region_size=1m,tlab_size=32k,gc_threads=3,checkmark");
     rgc_thread *main_thread = rgc_thread_attach(heap);
     assert_int_equal(rgc_root_register(heap, &shared_root), RGC_OK);
     rgc_root_store(main_thread, &shared_root, rgc_alloc_refs(main_thread, SHARED));

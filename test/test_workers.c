@@ -26,7 +26,7 @@ static void graph_survives_parallel_cycles(unsigned workers)
 {
     char options[128];
     snprintf(options, sizeof options,
-             "heap_max=256m,region_size=1m,gc_threads=%u,verify", workers);
+             "heap_max=256m,region_size=1m,gc_threads=%u,verify,checkmark", workers);
     rgc_config c;
     rgc_config_init(&c);
     assert_int_equal(rgc_config_parse(&c, options), RGC_OK);
