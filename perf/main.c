@@ -5,6 +5,7 @@
  *   rgc-bench msgbuf [flags]     the message-buffer latency test
  *   rgc-bench mtchurn --threads N [flags]  msgbuf's ring on N threads
  *   rgc-bench gcbench [flags]    Boehm's GCBench
+ *   rgc-bench barrier [flags]    ns per rgc_store / rgc_load beside plain ones
  *
  * docs/benchmarks.md describes the workloads, the flags and the JSON keys.
  * Exit status: 0 when every run succeeded, 1 when one failed (crashed, ran
@@ -15,13 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "bench.h"
 #include "report.h"
 #include "rgc_session.h"
 #include "runner.h"
 
 static const char usage_text[] =
-    "usage: rgc-bench [msgbuf | mtchurn | gcbench] [flags]\n"
+    "usage: rgc-bench [msgbuf | mtchurn | gcbench | barrier] [flags]\n"
     "\n"
     "  rgc-bench                  msgbuf with its defaults on every "
     "allocator\n"
@@ -30,6 +32,7 @@ static const char usage_text[] =
     "  rgc-bench mtchurn --threads N [--window N] [--messages N] "
     "[--msg-size BYTES] [common flags]\n"
     "  rgc-bench gcbench [common flags]\n"
+    "  rgc-bench barrier [--ops N] [--reps N] [--options OPTS] [--json]\n"
     "\n"
     "msgbuf and mtchurn flags (defaults: msgbuf / mtchurn):\n"
     "  --threads N         threads, each with its own window (msgbuf: 1; "
@@ -40,6 +43,13 @@ static const char usage_text[] =
     "one N-window before\n"
     "                      (1000000 / 500000)\n"
     "  --msg-size BYTES    bytes per message (1024 / 256)\n"
+    "barrier flags (it runs rgc alone, in this process; --alloc, "
+    "--histograms and\n"
+    "--settle-ms do not apply):\n"
+    "  --ops N             operations per measurement of each variant "
+    "(100000000)\n"
+    "  --reps N            measurements per variant; the median and min "
+    "are reported (7)\n"
     "common flags:\n"
     "  --alloc LIST        rgc, glibc, tcmalloc, bdwgc, a comma-separated "
     "list of them, or all (all)\n"
@@ -128,10 +138,14 @@ int main(int argc, char **argv)
         workload = argv[i++];
         if (strcmp(workload, "msgbuf") != 0 &&
             strcmp(workload, "mtchurn") != 0 &&
-            strcmp(workload, "gcbench") != 0)
-            usage_error("unknown workload '%s' (msgbuf, mtchurn, gcbench)",
+            strcmp(workload, "gcbench") != 0 &&
+            strcmp(workload, "barrier") != 0)
+            usage_error("unknown workload '%s' (msgbuf, mtchurn, gcbench, "
+                        "barrier)",
                         workload);
     }
+    bool is_barrier = strcmp(workload, "barrier") == 0;
+    struct barrier_params bp = {.ops = 100000000, .reps = 7, .options = ""};
     bool is_mtchurn = strcmp(workload, "mtchurn") == 0;
     bool is_ring = is_mtchurn || strcmp(workload, "msgbuf") == 0;
 
@@ -173,7 +187,7 @@ int main(int argc, char **argv)
         static const char *const known[] = {
             "--json",     "--histograms", "--window",  "--messages",
             "--msg-size", "--alloc",      "--options", "--settle-ms",
-            "--threads"};
+            "--threads",  "--ops",        "--reps"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -198,6 +212,13 @@ int main(int argc, char **argv)
                          strcmp(flag, "--threads") == 0;
         if (ring_flag && !is_ring)
             usage_error("%s is a msgbuf and mtchurn flag", flag);
+        bool barrier_flag = strcmp(flag, "--ops") == 0 ||
+                            strcmp(flag, "--reps") == 0;
+        if (barrier_flag && !is_barrier)
+            usage_error("%s is a barrier flag", flag);
+        if (is_barrier && !barrier_flag && strcmp(flag, "--json") != 0 &&
+            strcmp(flag, "--options") != 0)
+            usage_error("%s does not apply to barrier", flag);
 
         if (strcmp(flag, "--json") == 0) {
             json = true;
@@ -217,6 +238,10 @@ int main(int argc, char **argv)
             all_allocs = strcmp(value, "all") == 0;
         } else if (strcmp(flag, "--options") == 0) {
             options = value;
+        } else if (strcmp(flag, "--ops") == 0) {
+            bp.ops = parse_count(flag, value, 1, UINT64_MAX / 2);
+        } else if (strcmp(flag, "--reps") == 0) {
+            bp.reps = (unsigned)parse_count(flag, value, 1, 1000);
         } else { /* --settle-ms */
             settle_ms = (unsigned)parse_count(flag, value, 0, 600000);
         }
@@ -226,7 +251,7 @@ int main(int argc, char **argv)
         usage_error("%s needs --threads N", workload);
 
     /* "all" means every allocator linked into this binary. */
-    if (all_allocs) {
+    if (all_allocs && !is_barrier) {
         unsigned kept = 0;
         for (unsigned k = 0; k < nalloc; k++)
             if (alloc_unavailable(order[k]))
@@ -241,6 +266,10 @@ int main(int argc, char **argv)
     if (!rgc_options_valid(options, err, sizeof err))
         usage_error("--options: %s", err);
     mp.options = gp.options = options;
+    if (is_barrier) {
+        bp.options = options;
+        return barrier_run(&bp, json, stdout);
+    }
 
     struct run_result *results = run_results_alloc(nalloc);
     if (!results) {
