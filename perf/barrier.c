@@ -70,6 +70,7 @@
  * not.
  */
 #include "barrier.h"
+#include "report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -242,20 +243,6 @@ static struct summary summarize(const double *samples, unsigned n)
     return r;
 }
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static void print_json(const struct barrier_params *p, const char *error,
                        double *const samples[V_COUNT],
                        const struct summary *sum, FILE *out)
@@ -263,14 +250,7 @@ static void print_json(const struct barrier_params *p, const char *error,
     fputs("{\"workload\":\"barrier\",\"params\":{", out);
     fprintf(out, "\"ops\":%llu,\"reps\":%u,\"slots\":%u,\"targets\":%u,",
             (unsigned long long)p->ops, p->reps, SLOTS, TARGETS);
-    fputs("\"options\":", out);
-    json_string(out, p->options ? p->options : "");
-    fputs(",\"rgc_options_env\":", out);
-    const char *env = getenv("RGC_OPTIONS");
-    if (env)
-        json_string(out, env);
-    else
-        fputs("null", out);
+    json_options(out, p->options);
     fputs("},\"marking_on\":", out);
     json_string(out, marking_note);
     fprintf(out, ",\"ok\":%s", error ? "false" : "true");

@@ -28,6 +28,10 @@ static inline bool report_is_mtchurn(const struct report *rep)
 
 void report_table(const struct report *rep, bool histograms, FILE *out);
 void report_json(const struct report *rep, FILE *out);
+/* A JSON string literal for s (quotes and escapes included). */
+void json_string(FILE *out, const char *s);
+/* "options":"...","rgc_options_env":"..."|null — the rgc options of a run. */
+void json_options(FILE *out, const char *options);
 
 /* The mtchurn table, and the per-thread rows it shares with msgbuf
  * --threads N (perf/report_threads.c). */

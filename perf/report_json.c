@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-static void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -17,6 +17,18 @@ static void json_string(FILE *out, const char *s)
             fputc(*p, out);
     }
     fputc('"', out);
+}
+
+void json_options(FILE *out, const char *options)
+{
+    fputs("\"options\":", out);
+    json_string(out, options ? options : "");
+    fputs(",\"rgc_options_env\":", out);
+    const char *env = getenv("RGC_OPTIONS");
+    if (env)
+        json_string(out, env);
+    else
+        fputs("null", out);
 }
 
 static void json_u64(FILE *out, const char *key, uint64_t v, bool comma)
@@ -165,14 +177,7 @@ static void json_params(FILE *out, const struct report *rep)
         json_u64(out, "array_size", p->array_size, true);
         options = p->options;
     }
-    fputs("\"options\":", out);
-    json_string(out, options ? options : "");
-    fputs(",\"rgc_options_env\":", out);
-    const char *env = getenv("RGC_OPTIONS");
-    if (env)
-        json_string(out, env);
-    else
-        fputs("null", out);
+    json_options(out, options);
     fputc(',', out);
     json_u64(out, "settle_ms", rep->settle_ms, false);
     fputs("}", out);

@@ -3,7 +3,7 @@
  *
  * Selection rule (docs/design.md, "Selecting the relocation set"): among
  * full, unpinned, non-humongous regions that hold garbage, take those with
- * the fewest live bytes first; a routine cycle only takes regions at most
+ * the fewest live bytes first; a concurrent cycle only takes regions at most
  * live_percent live, a full collection takes every region with garbage; stop
  * before the live bytes to copy exceed the free space to copy them into, or
  * max_copy (what the relocation pause can copy within the pause goal).
