@@ -198,7 +198,10 @@ int rgc_root_unregister(rgc_heap *heap, rgc_ref *root);
 
 /* While pinned, obj never moves (its region is kept out of relocation), so
  * its address may be handed to the OS (write(2)).  Pinning does not keep obj
- * alive: it must stay reachable.  Pins nest; each rgc_pin needs an rgc_unpin. */
+ * alive: it must stay reachable.  Pins nest; each rgc_pin needs an rgc_unpin.
+ * obj must come from rgc_load/rgc_alloc since the last safepoint (then it
+ * is never an object being relocated: the load barrier relocates first);
+ * RGC_EINVAL for a raw pointer into the relocation set kept across one. */
 int rgc_pin(rgc_thread *thread, void *obj);
 int rgc_unpin(rgc_thread *thread, void *obj);
 
@@ -225,7 +228,7 @@ typedef struct rgc_heap_stats {
     size_t live_after_last_cycle; /* bytes marked live by the last cycle  */
     uint64_t cycles;
     uint64_t bytes_allocated; /* total, since creation                    */
-    uint64_t bytes_copied;    /* total evacuated                          */
+    uint64_t bytes_copied;    /* total relocated (workers and load barrier) */
     uint64_t regions_freed;   /* total reclaimed by collections           */
     uint64_t pause_count;
     uint64_t pause_total_ns;
@@ -236,6 +239,12 @@ typedef struct rgc_heap_stats {
     uint64_t alloc_stalls;    /* allocations that waited for a cycle      */
     uint64_t alloc_stall_total_ns;
     uint64_t alloc_stall_max_ns;
+    /* Concurrent relocation, counted by each thread and added up at every
+     * pause and detach (so as of the last one): */
+    uint64_t load_slow_paths;     /* loads that found a stale reference   */
+    uint64_t load_relocations;    /* objects the load barrier copied      */
+    uint64_t regions_in_place;    /* set regions compacted within
+                                     themselves (no free region to copy to) */
 } rgc_heap_stats;
 
 void rgc_stats(rgc_heap *heap, rgc_heap_stats *out);

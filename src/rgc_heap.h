@@ -17,10 +17,11 @@
 #include "thread/thread.h"
 #include "thread/workers.h"
 
-/* Colors (docs/design.md, "Colors"): the good color alternates between two
- * relocation epochs, flipping in every relocation pause; a slot of the other
- * epoch is stale (healed through forwarding tables).  The remapped color is
- * reserved for concurrent relocation. */
+/* Colors (docs/design.md, "References and colors"): the good color
+ * alternates between two relocation epochs, flipping in every
+ * relocate-start pause; a slot of the other epoch is stale (relocated and
+ * healed by the load barrier, or healed by marking).  The remapped color is
+ * reserved (unused). */
 #define RGC_COLOR_MARKED0 ((uintptr_t)1 << 60)
 #define RGC_COLOR_MARKED1 ((uintptr_t)1 << 61)
 #define RGC_COLOR_REMAPPED ((uintptr_t)1 << 62)
@@ -41,6 +42,8 @@ struct rgc_heap {
     struct workers workers;          /* gc_threads, the pausing one too   */
     uintptr_t good_color;            /* changes only in a pause           */
     bool marking;                    /* SATB barrier on; pauses change it */
+    bool relocating;                 /* atomic: from relocate start until
+                                        the set is relocated              */
     struct satb_queue satb;          /* full SATB buffers                 */
     struct driver driver;            /* runs the concurrent cycles        */
 
@@ -56,6 +59,10 @@ struct rgc_heap {
     uint64_t oom_count;
     uint64_t full_cycles;     /* stop-the-world cycles (any reason)      */
     uint64_t alloc_stalls;
+    uint64_t regions_in_place;  /* relocated by sliding within themselves */
+    uint64_t load_slow;         /* load barrier slow paths taken, and    */
+    uint64_t load_relocations;  /* objects it copied: threads' counts, as
+                                   of their last pause or detach          */
 
     /* Pacing and pause budgets (policy/collector.c), measured by the
      * cycles themselves; only the driver or a pause writes them. */
@@ -64,7 +71,14 @@ struct rgc_heap {
     uint64_t last_alloc_total;
     uint64_t last_cycle_ns;   /* duration of the last concurrent cycle   */
     double mark_rate;         /* marking work units per ns               */
-    double copy_rate;         /* bytes evacuated per ns                  */
+
+    /* Test hooks (set by tests before cycles run; never by the API):
+     * relocate every set region in place; call relocation_hook on the
+     * driver between the relocate-start pause and the relocation, while
+     * mutators run. */
+    bool relocate_in_place;
+    void (*relocation_hook)(struct rgc_heap *heap, void *ctx);
+    void *relocation_hook_ctx;
 
     pthread_mutex_t stats_lock;   /* the histograms                      */
     struct histogram pauses;  /* whole pause: time-to-safepoint + work   */
@@ -78,6 +92,16 @@ struct rgc_heap {
 #define HEAP_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 #define HEAP_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 #define HEAP_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
+#define HEAP_SUB(field, v) __atomic_fetch_sub(&(field), (v), __ATOMIC_RELAXED)
+
+/* Fold a thread's load barrier counts into the totals (a pause, or the
+ * thread itself on detach). */
+static inline void heap_count_loads(struct rgc_heap *heap, struct rgc_thread *t)
+{
+    HEAP_ADD(heap->load_slow, t->load_slow);
+    HEAP_ADD(heap->load_relocations, t->load_relocations);
+    t->load_slow = t->load_relocations = 0;
+}
 
 /* Bytes handed to the mutator (a retired TLAB, a large object). */
 static inline void heap_count_allocated(struct rgc_heap *heap, size_t bytes)

@@ -1,4 +1,4 @@
-/* test_relocation_set.c — the selection rule: candidates, order, budget. */
+/* test_relocation_set.c — the selection rule: candidates, order, free space, tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "relocate/forwarding.h"
 #include "relocate/relocation_set.h"
 
 #define REGION (256u << 10)
@@ -47,7 +48,7 @@ static void routine_cycles_take_sparse_regions_sparsest_first(void **state)
     struct region *pinned = filled(REGION, 0);
     pinned->pin_count = 1;
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, false, 75, SIZE_MAX), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, false, 75), 0);
     assert_int_equal(rs.count, 2);
     assert_ptr_equal(rs.regions[0], empty);
     assert_ptr_equal(rs.regions[1], half);
@@ -65,7 +66,7 @@ static void full_collections_take_every_region_with_garbage(void **state)
     filled(REGION, REGION - 8);
     filled(REGION / 2, REGION / 2); /* no garbage */
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, true, 75, SIZE_MAX), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
     assert_int_equal(rs.count, 2);
     relocation_set_destroy(&rs);
 }
@@ -81,7 +82,7 @@ static void selection_stops_at_the_free_space(void **state)
     (void)empty;
     assert_int_equal(rt.free_count, 3);
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, true, 75, SIZE_MAX), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
     assert_int_equal(rs.count, 1 + 4); /* the empty one + 2 regions of room */
     assert_int_equal(rs.live_bytes, 4 * (REGION / 2));
     relocation_set_destroy(&rs);
@@ -94,30 +95,39 @@ static void regions_allocated_in_since_mark_start_are_not_taken(void **state)
     struct region *young = filled(REGION, 0);
     young->tams = young->bottom + REGION / 2; /* its upper half is new */
     struct relocation_set rs;
-    assert_int_equal(relocation_set_select(&rs, &rt, true, 75, SIZE_MAX), 0);
+    assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
     assert_int_equal(rs.count, 1);
     assert_ptr_equal(rs.regions[0], old);
     relocation_set_destroy(&rs);
 }
 
-static void selection_stops_at_the_copy_budget(void **state)
+/* Regions with live objects get their forwarding tables at selection;
+ * a region pinned before the relocate-start pause leaves with its table. */
+static void selection_makes_tables_and_dropping_pinned_frees_them(void **state)
 {
     (void)state;
-    for (int i = 0; i < 6; i++)
-        filled(REGION, REGION / 4);
-    filled(REGION, 0);
+    struct region *a = filled(REGION, REGION / 4);
+    struct region *b = filled(REGION, REGION / 4);
+    struct region *empty = filled(REGION, 0);
+    a->live_objects = 100;
+    b->live_objects = 3;
     struct relocation_set rs;
-    /* two quarter-live regions fit the budget; the empty one is free */
-    assert_int_equal(
-        relocation_set_select(&rs, &rt, false, 75, REGION / 2 + 100), 0);
-    assert_int_equal(rs.count, 1 + 2);
-    assert_int_equal(rs.live_bytes, 2 * (REGION / 4));
+    assert_int_equal(relocation_set_select(&rs, &rt, false, 75), 0);
+    assert_int_equal(rs.count, 3);
+    assert_null(empty->forwarding); /* nothing live: nothing to forward */
+    assert_non_null(a->forwarding);
+    assert_true(a->forwarding->mask + 1 >= 200);
+    assert_non_null(b->forwarding);
     relocation_set_drop_pinned(&rs); /* nothing pinned: nothing dropped */
     assert_int_equal(rs.count, 3);
-    rs.regions[1]->pin_count = 1;
+    b->pin_count = 1;
     relocation_set_drop_pinned(&rs);
     assert_int_equal(rs.count, 2);
     assert_int_equal(rs.live_bytes, REGION / 4);
+    assert_null(b->forwarding);
+    assert_false(b->in_relocation_set);
+    forwarding_destroy(a->forwarding);
+    a->forwarding = NULL;
     relocation_set_destroy(&rs);
 }
 
@@ -127,7 +137,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             regions_allocated_in_since_mark_start_are_not_taken, setup,
             teardown),
-        cmocka_unit_test_setup_teardown(selection_stops_at_the_copy_budget,
+        cmocka_unit_test_setup_teardown(selection_makes_tables_and_dropping_pinned_frees_them,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             routine_cycles_take_sparse_regions_sparsest_first, setup,

@@ -120,10 +120,12 @@ static inline size_t rgc_length(const void *obj)
     return (h & 0xffff) == RGC_TYPE_REFS ? payload / sizeof(rgc_ref) : payload;
 }
 
-/* Load barrier: one load, one test against the bad mask, one strip. */
+/* Load barrier: one load, one test against the bad mask, one strip.  The
+ * load acquires (a plain mov on x86-64): a slot healed by another thread
+ * names a copy that thread made, whose bytes must be visible here. */
 static inline void *rgc_load(rgc_thread *thread, rgc_ref *slot)
 {
-    uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
+    uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_ACQUIRE);
     if (RGC__UNLIKELY(bits & rgc__fast(thread)->bad_mask))
         bits = rgc__load_slow(thread, slot, bits);
     return (void *)(bits & RGC__ADDR_MASK);

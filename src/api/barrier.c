@@ -1,17 +1,75 @@
 /*
  * barrier.c — the out-of-line halves of the barriers.
  *
- * Load: a slot with a bad color was written before the last relocation; its
- * object may have moved.  Remap it through the forwarding table of the
- * region it points into and heal the slot (relocate/remap.h).  A slot that
- * lies in a free region cannot belong to a live object: the embedder read
- * it through a raw pointer kept across a safepoint, which is reported.
+ * Load: a slot with a bad color was written before the last relocate
+ * start; its object may be in the relocation set.  If the region it points
+ * into has a forwarding table, the object is relocated — by this thread,
+ * into its own TLAB, if no one has copied it yet — and the slot healed to
+ * the copy with a CAS (relocate/relocate.h).  The slow path never reaches
+ * a safepoint: a thread here may hold the right to read from-space (a
+ * retained table), which a pause must not wait on.
+ *
+ * A slot that lies in a free region cannot belong to a live object: the
+ * embedder read it through a raw pointer kept across a safepoint, which is
+ * reported.
  *
  * Store: the SATB pre-write barrier's recording half.
  */
+#include <string.h>
+
 #include "base/error.h"
-#include "relocate/remap.h"
+#include "object/header.h"
+#include "relocate/forwarding.h"
+#include "relocate/relocate.h"
 #include "rgc_heap.h"
+
+/* A mutator's copies go into its TLAB, refilled without polling (and with
+ * the allocation limit kept at 0 if a pause is being requested, so the
+ * next allocation still stops). */
+static uintptr_t tlab_copy_alloc(void *ctx, size_t bytes)
+{
+    struct rgc_thread *t = ctx;
+    struct rgc_heap *heap = t->heap;
+    if (t->fast.tlab_top + bytes > t->tlab_end) {
+        heap_count_allocated(heap, tlab_retire(t));
+        if (!tlab_refill(t, &heap->regions, &heap->spare_regions, bytes,
+                         heap->config.tlab_size))
+            return 0; /* the region's worker will move it */
+        if (__atomic_load_n(&t->fast.poll, __ATOMIC_SEQ_CST))
+            __atomic_store_n(&t->fast.alloc_limit, 0, __ATOMIC_SEQ_CST);
+    }
+    uintptr_t p = t->fast.tlab_top;
+    t->fast.tlab_top = p + bytes;
+    return p;
+}
+
+static void tlab_copy_undo(void *ctx, uintptr_t p, size_t bytes)
+{
+    struct rgc_thread *t = ctx;
+    memset((void *)p, 0, bytes); /* TLAB memory is handed out zeroed */
+    t->fast.tlab_top = p;
+}
+
+/* The current address of a stale reference's object. */
+static uintptr_t forward(struct rgc_thread *t, uintptr_t addr)
+{
+    struct rgc_heap *heap = t->heap;
+    struct region_table *rt = &heap->regions;
+    uintptr_t start = object_start((void *)addr);
+    if (!addr || !heap_contains(rt, start))
+        return addr; /* not ours: whoever checks the reference reports it */
+    struct region *r = region_of(rt, start);
+    if (!r->forwarding)
+        return addr;
+    struct copier c = {tlab_copy_alloc, tlab_copy_undo, t};
+    size_t copied = 0;
+    uintptr_t to = relocate_object(r, start, &c, &copied);
+    if (copied) {
+        t->load_relocations++;
+        HEAP_ADD(heap->bytes_copied, copied);
+    }
+    return (uintptr_t)object_payload(to);
+}
 
 uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
 {
@@ -24,7 +82,14 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
                   "the object holding the slot was reached through a raw "
                   "pointer kept across a safepoint (use a handle)",
                   (void *)slot, (unsigned long long)bits);
-    return heal_slot(rt, slot, bits, t->fast.good_color);
+    t->load_slow++;
+    uintptr_t healed =
+        forward(t, bits & RGC__ADDR_MASK) | t->fast.good_color;
+    /* Never over a newer value: if the slot changed, ours is still the
+     * value this load read, forwarded. */
+    __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
+                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    return healed;
 }
 
 void rgc__satb_record(rgc_thread *t, rgc_ref *slot)

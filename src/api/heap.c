@@ -172,6 +172,7 @@ int rgc_thread_detach(rgc_thread *t)
     struct rgc_heap *heap = t->heap;
     /* online: no pause runs */
     heap_count_allocated(heap, tlab_retire_to_spares(t, &heap->spare_regions));
+    heap_count_loads(heap, t);
     satb_flush(&t->satb, &heap->satb);
     rgc_meta_free(t->satb); /* an empty one, if any */
     t->satb = NULL;
@@ -236,8 +237,9 @@ static struct region *object_region(struct rgc_heap *heap, const void *obj,
         return NULL;
     }
     struct region *r = region_of(&heap->regions, start);
-    if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT ||
-        start >= r->top) {
+    enum region_state state = region_state(r);
+    if (state == REGION_FREE || state == REGION_HUMONGOUS_CONT ||
+        start >= __atomic_load_n(&r->top, __ATOMIC_RELAXED)) {
         rgc_fail(RGC_EINVAL, "%s: %p is not an object", who, obj);
         return NULL;
     }
@@ -251,6 +253,13 @@ int rgc_pin(rgc_thread *t, void *obj)
     struct region *r = object_region(t->heap, obj, "rgc_pin");
     if (!r)
         return RGC_EINVAL;
+    if (__atomic_load_n(&t->heap->relocating, __ATOMIC_RELAXED) &&
+        __atomic_load_n(&r->in_relocation_set, __ATOMIC_RELAXED))
+        return rgc_fail(RGC_EINVAL,
+                        "rgc_pin: %p is being relocated: it was reached "
+                        "through a raw pointer kept across a safepoint (load "
+                        "it again, or keep it in a handle)",
+                        obj);
     __atomic_fetch_add(&r->pin_count, 1, __ATOMIC_RELAXED);
     return RGC_OK;
 }

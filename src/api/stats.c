@@ -29,6 +29,9 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .alloc_stalls = HEAP_GET(heap->alloc_stalls),
         .alloc_stall_total_ns = stall_total,
         .alloc_stall_max_ns = stall_max,
+        .load_slow_paths = HEAP_GET(heap->load_slow),
+        .load_relocations = HEAP_GET(heap->load_relocations),
+        .regions_in_place = HEAP_GET(heap->regions_in_place),
     };
 }
 

@@ -232,8 +232,7 @@ static void release_one(struct region_table *rt, struct region *r)
     r->span = 0;
     r->live_bytes = 0;
     r->live_objects = 0;
-    r->in_relocation_set = false;
-    r->evacuation_failed = false;
+    __atomic_store_n(&r->in_relocation_set, false, __ATOMIC_RELAXED);
     if (rt->poison) {
         os_protect(r->bottom, rt->region_size);
         r->poisoned = true;

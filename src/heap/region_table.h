@@ -52,12 +52,11 @@ struct region {
     bool committed;
     uintptr_t dirty_end;     /* bytes from here to end are zero        */
     bool poisoned;
-    bool in_relocation_set;
-    bool evacuation_failed;
+    bool in_relocation_set;  /* atomic: rgc_pin reads it              */
     size_t live_bytes;       /* marked bytes (set by the last mark)        */
     size_t live_objects;
     uint64_t *marks;         /* one bit per word from bottom, or NULL     */
-    struct forwarding *forwarding; /* while in the relocation set          */
+    struct forwarding *forwarding; /* from selection to the next mark end */
     struct region *link;     /* a list of the layer that owns the region */
 };
 

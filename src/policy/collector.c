@@ -32,12 +32,11 @@
 #include "base/error.h"
 #include "base/meta.h"
 #include "mark/mark.h"
-#include "relocate/evacuate.h"
+#include "relocate/relocate.h"
 #include "relocate/forwarding.h"
 #include "stats/gc_log.h"
 #include "verify/verify.h"
 
-#define COPY_SAMPLE (64 << 10) /* bytes: enough copying to measure a rate */
 #define MIN_MARK_BUDGET 20000 /* work units: a mark-end pause always makes
                                  progress, whatever the rate says */
 
@@ -81,9 +80,11 @@ typedef void (*pause_fn)(struct rgc_heap *heap, struct cycle *c);
  * evacuated. */
 static void retire_allocation(struct rgc_heap *heap, bool regions)
 {
-    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
         heap_count_allocated(heap, regions ? tlab_retire_region(t)
                                            : tlab_retire(t));
+        heap_count_loads(heap, t);
+    }
     if (regions)
         spare_regions_retire(&heap->spare_regions);
 }
@@ -196,6 +197,8 @@ static uintptr_t next_color(uintptr_t color)
     return color == RGC_COLOR_MARKED0 ? RGC_COLOR_MARKED1 : RGC_COLOR_MARKED0;
 }
 
+/* Every slot written before now turns stale at once; the world is
+ * stopped, so every thread sees the new colors before it loads again. */
 static void flip_color(struct rgc_heap *heap)
 {
     heap->good_color = next_color(heap->good_color);
@@ -205,21 +208,10 @@ static void flip_color(struct rgc_heap *heap)
     }
 }
 
-/* Evacuated regions go back to the free set (keeping their forwarding
- * tables until the next marking); dead large objects too. */
-static void reclaim(struct rgc_heap *heap, struct relocation_set *rs)
+/* Dead large objects go back to the free set (they never move). */
+static void reclaim_humongous(struct rgc_heap *heap)
 {
     struct region_table *rt = &heap->regions;
-    for (size_t i = 0; i < rs->count; i++) {
-        struct region *r = rs->regions[i];
-        if (r->evacuation_failed) {
-            r->in_relocation_set = false;
-            r->evacuation_failed = false;
-            continue;
-        }
-        region_table_release(rt, r);
-        HEAP_ADD(heap->regions_freed, 1);
-    }
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         if (r->state == REGION_HUMONGOUS_START && !r->live_objects &&
@@ -250,7 +242,8 @@ static void set_trigger(struct rgc_heap *heap)
     size_t trigger = grown > floor ? grown : floor;
     size_t capacity = rt->count * rt->region_size;
     double headroom = 2.0 * heap->alloc_rate * (double)heap->last_cycle_ns +
-                      (double)heap->safepoint.thread_count *
+                      (double)__atomic_load_n(&heap->safepoint.thread_count,
+                                              __ATOMIC_RELAXED) *
                           (double)heap->config.tlab_size;
     size_t early = headroom < (double)capacity
                        ? capacity - (size_t)headroom
@@ -263,52 +256,59 @@ bool collector_should_start(const struct rgc_heap *heap)
     return HEAP_GET(heap->used) >= HEAP_GET(heap->trigger);
 }
 
-/* The bytes a relocation pause may copy: half of max_pause at the measured
- * copy rate (until one is measured, 1 byte/ns: a cautious guess for cold
- * destination pages); a full collection copies whatever it must. */
-static size_t copy_budget(const struct rgc_heap *heap, bool full)
-{
-    if (full)
-        return SIZE_MAX;
-    double rate = heap->copy_rate > 0 ? heap->copy_rate : 1.0;
-    return (size_t)(rate * 1e3 * (double)heap->config.max_pause_us / 2);
-}
-
-static void relocate(struct rgc_heap *heap, struct cycle *c)
+/* The relocate-start pause: O(threads + regions), no copying.  Roots are
+ * not touched: every root is a colored slot read through the load barrier,
+ * so a stale root is healed (its object relocated) when it is next loaded,
+ * or by the next marking (docs/design.md, "Concurrent relocation"). */
+static void relocate_start(struct rgc_heap *heap, struct cycle *c)
 {
     struct region_table *rt = &heap->regions;
     relocation_set_drop_pinned(&c->rs);
-    uint64_t t0 = rgc_now_ns();
-    size_t copied = evacuate(&c->rs, rt, &heap->workers);
-    uint64_t ns = rgc_now_ns() - t0;
-    if (copied >= COPY_SAMPLE && ns)
-        heap->copy_rate = (double)copied / (double)ns;
-    HEAP_ADD(heap->bytes_copied, copied);
+    reclaim_humongous(heap);
     flip_color(heap);
-    relocate_roots(rt, collector_visit_roots, heap, heap->good_color);
-    reclaim(heap, &c->rs);
+    __atomic_store_n(&heap->relocating, true, __ATOMIC_RELAXED);
     spare_regions_collect(&heap->spare_regions, rt, rt->region_size / 8);
-
     HEAP_SET(heap->used, used_bytes(rt));
-    set_trigger(heap);
-    HEAP_ADD(heap->cycles, 1);
     if (heap->config.verify)
-        verify(heap, VERIFY_STALE_OK, "after collection");
-    if (c->kind == RGC_COLLECT_RELEASE)
-        region_table_uncommit_free(rt);
+        verify(heap, VERIFY_STALE_OK, "at relocate start");
 
-    /* Every region that is not free now has a bitmap this cycle may have
-     * dirtied; they stay not free until the next pause, so the list can be
-     * cleared while mutators run. */
+    /* Every region in use but outside the set has a bitmap this cycle may
+     * have dirtied; none can become free before the next pause, so the
+     * list is cleared while mutators run.  Set regions are freed, or slid
+     * in place (which clears their bitmap), by relocation. */
     c->to_clear = rgc_meta_calloc(rt->count ? rt->count : 1,
                                   sizeof *c->to_clear);
     if (!c->to_clear)
         rgc_fatal("no memory for the list of mark bitmaps to clear");
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
-        if (r->state != REGION_FREE && r->marks)
+        if (r->state != REGION_FREE && r->marks && !r->in_relocation_set)
             c->to_clear[c->to_clear_count++] = r;
     }
+}
+
+static void verify_relocated(struct rgc_heap *heap, struct cycle *c)
+{
+    (void)c;
+    verify(heap, VERIFY_STALE_OK, "after relocation");
+}
+
+/* Copy the set out on the workers (mutators join in through the load
+ * barrier), then account for the cycle. */
+static void relocate_set(struct rgc_heap *heap, struct cycle *c)
+{
+    struct region_table *rt = &heap->regions;
+    struct relocation_result res;
+    relocation_run(&c->rs, rt, &heap->workers, heap->relocate_in_place,
+                   &res);
+    HEAP_ADD(heap->used, res.copied);
+    HEAP_SUB(heap->used, res.freed);
+    HEAP_ADD(heap->bytes_copied, res.copied);
+    HEAP_ADD(heap->regions_freed, res.regions_freed);
+    HEAP_ADD(heap->regions_in_place, res.in_place);
+    __atomic_store_n(&heap->relocating, false, __ATOMIC_RELAXED);
+    set_trigger(heap);
+    HEAP_ADD(heap->cycles, 1);
 
     c->rec.cycle = HEAP_GET(heap->cycles);
     c->rec.used_after = HEAP_GET(heap->used);
@@ -332,10 +332,14 @@ static void full_cycle(struct rgc_heap *heap, struct cycle *c)
     mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
     mark_complete(heap, c);
     if (relocation_set_select(&c->rs, &heap->regions, true,
-                              heap->config.evacuate_live_percent,
-                              SIZE_MAX) != RGC_OK)
+                              heap->config.evacuate_live_percent) != RGC_OK)
         c->rs = (struct relocation_set){0}; /* collect without moving */
-    relocate(heap, c);
+    relocate_start(heap, c);
+    relocate_set(heap, c);
+    if (heap->config.verify)
+        verify_relocated(heap, c);
+    if (c->kind == RGC_COLLECT_RELEASE)
+        region_table_uncommit_free(&heap->regions);
     clear_bitmaps(heap, c);
 }
 
@@ -378,10 +382,14 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     pause(heap, &c, RGC_PAUSE_MARK_START, mark_start);
     mark_concurrently(heap, &c);
     if (relocation_set_select(&c.rs, &heap->regions, false,
-                              heap->config.evacuate_live_percent,
-                              copy_budget(heap, false)) != RGC_OK)
+                              heap->config.evacuate_live_percent) != RGC_OK)
         c.rs = (struct relocation_set){0};
-    pause(heap, &c, RGC_PAUSE_RELOCATE, relocate);
+    pause(heap, &c, RGC_PAUSE_RELOCATE, relocate_start);
+    if (heap->relocation_hook)
+        heap->relocation_hook(heap, heap->relocation_hook_ctx);
+    relocate_set(heap, &c);
+    if (heap->config.verify)
+        pause(heap, &c, RGC_PAUSE_RELOCATE, verify_relocated);
     clear_bitmaps(heap, &c);
     heap->last_cycle_ns = rgc_now_ns() - c.start_ns;
     end_cycle(heap, &c);

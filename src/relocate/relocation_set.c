@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "base/meta.h"
+#include "relocate/forwarding.h"
 
 static int by_live_bytes(const void *a, const void *b)
 {
@@ -27,7 +28,7 @@ static bool is_candidate(const struct region_table *rt, const struct region *r,
 }
 
 int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
-                          bool full, unsigned live_percent, size_t max_copy)
+                          bool full, unsigned live_percent)
 {
     *rs = (struct relocation_set){0};
     rs->regions = rgc_meta_calloc(rt->count ? rt->count : 1,
@@ -44,15 +45,16 @@ int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
      * two, so keep one region of slack for the tails left behind. */
     size_t free = __atomic_load_n(&rt->free_count, __ATOMIC_RELAXED);
     size_t room = free > 1 ? (free - 1) * rt->region_size : 0;
-    if (room > max_copy)
-        room = max_copy;
     for (size_t i = 0; i < n; i++) {
         struct region *r = rs->regions[i];
         if (r->live_bytes && rs->live_bytes + r->live_bytes > room)
             break;
+        if (r->live_objects &&
+            !(r->forwarding = forwarding_create(r->live_objects)))
+            continue;
         rs->live_bytes += r->live_bytes;
-        r->in_relocation_set = true;
-        rs->count++;
+        __atomic_store_n(&r->in_relocation_set, true, __ATOMIC_RELAXED);
+        rs->regions[rs->count++] = r;
     }
     return RGC_OK;
 }
@@ -63,8 +65,10 @@ void relocation_set_drop_pinned(struct relocation_set *rs)
     for (size_t i = 0; i < rs->count; i++) {
         struct region *r = rs->regions[i];
         if (r->pin_count) {
-            r->in_relocation_set = false;
+            __atomic_store_n(&r->in_relocation_set, false, __ATOMIC_RELAXED);
             rs->live_bytes -= r->live_bytes;
+            forwarding_destroy(r->forwarding);
+            r->forwarding = NULL;
         } else {
             rs->regions[kept++] = r;
         }

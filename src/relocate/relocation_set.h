@@ -5,15 +5,16 @@
  * full, unpinned, non-humongous regions that hold garbage, take those with
  * the fewest live bytes first; a concurrent cycle only takes regions at most
  * live_percent live, a full collection takes every region with garbage; stop
- * before the live bytes to copy exceed the free space to copy them into, or
- * max_copy (what the relocation pause can copy within the pause goal).
- * Regions with nothing live are always taken: they cost no copying.  A
+ * before the live bytes to copy exceed the free space to copy them into.
+ * Regions with nothing live are always taken: they cost no copying.  Each
+ * region taken with live objects gets its forwarding table here, sized
+ * from its live object count, so no pause allocates one.  A
  * region that received objects since marking began is never a candidate:
  * they are live but unmarked, so marked_objects_visit would miss them.
  *
  * Selection runs while mutators run (it reads only what they do not
- * write, or reads it atomically); the relocation pause then drops regions
- * pinned in the meantime (relocation_set_drop_pinned).
+ * write, or reads it atomically); the relocate-start pause then drops
+ * regions pinned in the meantime (relocation_set_drop_pinned).
  */
 #ifndef RGC_RELOCATE_RELOCATION_SET_H
 #define RGC_RELOCATE_RELOCATION_SET_H
@@ -29,11 +30,14 @@ struct relocation_set {
     size_t live_bytes;
 };
 
-/* Returns RGC_OK or RGC_ENOMEM (no memory for the candidate list). */
+/* Returns RGC_OK or RGC_ENOMEM (no memory for the candidate list; a
+ * region whose table cannot be allocated is just not taken). */
 int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
-                          bool full, unsigned live_percent, size_t max_copy);
-/* World stopped: take out regions pinned since the selection. */
+                          bool full, unsigned live_percent);
+/* World stopped: take out regions pinned since the selection (their
+ * tables go). */
 void relocation_set_drop_pinned(struct relocation_set *rs);
+/* Forget the set (the tables stay with their regions). */
 void relocation_set_destroy(struct relocation_set *rs);
 
 #endif

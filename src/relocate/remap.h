@@ -38,7 +38,7 @@ static inline uintptr_t heal_slot(const struct region_table *rt, rgc_ref *slot,
 {
     uintptr_t healed = remap_address(rt, bits & RGC__ADDR_MASK) | good_color;
     __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
-                                __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return healed;
 }
 

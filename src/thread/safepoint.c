@@ -90,7 +90,7 @@ void safepoint_attach(struct safepoint *sp, struct rgc_thread *t)
     pthread_mutex_lock(&sp->threads_lock);
     t->next = sp->threads;
     sp->threads = t;
-    sp->thread_count++;
+    __atomic_fetch_add(&sp->thread_count, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&sp->threads_lock);
     thread_online(sp, t);
 }
@@ -104,7 +104,7 @@ void safepoint_detach(struct safepoint *sp, struct rgc_thread *t)
             *p = t->next;
             break;
         }
-    sp->thread_count--;
+    __atomic_fetch_sub(&sp->thread_count, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&sp->threads_lock);
     urcu_qsbr_unregister_thread();
 }

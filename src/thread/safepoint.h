@@ -34,7 +34,7 @@ struct safepoint {
     bool stopped;                  /* atomic: the world is (being) stopped */
     pthread_mutex_t threads_lock;  /* the thread list; held by a pause    */
     struct rgc_thread *threads;    /* attached threads                    */
-    size_t thread_count;
+    size_t thread_count;           /* atomic: the driver reads it      */
 };
 
 int safepoint_init(struct safepoint *sp);

@@ -57,6 +57,9 @@ struct rgc_thread {
     uintptr_t tlab_start, tlab_end;
     struct handle_chunk *handles;
     struct satb_buffer *satb;     /* old values recorded while marking    */
+    /* Load barrier counts since the last pause (or attach); each pause
+     * and detach adds them to the heap's totals. */
+    uint64_t load_slow, load_relocations;
 };
 
 /* ---- TLAB (thread/tlab.c) ---- */

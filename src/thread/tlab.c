@@ -66,7 +66,8 @@ void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
-        if (r->state != REGION_FULL || r->end - r->top < min_room)
+        if (r->state != REGION_FULL || r->in_relocation_set ||
+            r->end - r->top < min_room)
             continue;
         region_set_state(r, REGION_ALLOC);
         r->link = s->head;
