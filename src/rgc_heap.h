@@ -73,7 +73,8 @@ struct rgc_heap {
     double mark_rate;         /* marking work units per ns               */
 
     /* Test hooks (set by tests before cycles run; never by the API):
-     * relocate every set region in place; call relocation_hook on the
+     * relocate every set region of a concurrent cycle in place (full
+     * collections still copy out); call relocation_hook on the
      * driver between the relocate-start pause and the relocation, while
      * mutators run. */
     bool relocate_in_place;

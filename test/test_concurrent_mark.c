@@ -53,6 +53,8 @@
 
 #include <rgc.h>
 
+#include "rgc_heap.h" /* the in-place relocation hook */
+
 /* Operations per thread: release about 1.3 s per configuration on 2 CPUs,
  * ASan+UBSan about 2.5 s, TSan (with verify) about 10 s. */
 #if defined(__SANITIZE_THREAD__)
@@ -1073,7 +1075,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void run(const char *options, unsigned salt)
+static void run(const char *options, unsigned salt, bool in_place)
 {
     const char *env = getenv("RGC_SEED");
     g_base_seed = env && *env ? strtoull(env, NULL, 0) : 1;
@@ -1101,6 +1103,7 @@ static void run(const char *options, unsigned salt)
     assert_int_equal(rgc_config_parse(&cfg, options), RGC_OK);
     heap = rgc_heap_create(&cfg);
     assert_non_null(heap);
+    heap->relocate_in_place = in_place; /* test hook: slide, never copy out */
     for (int k = 2; k <= 4; k++) {
         static const char *const names[] = {"", "", "cm.node2", "cm.node3",
                                             "cm.node4"};
@@ -1202,7 +1205,8 @@ static void run(const char *options, unsigned salt)
             "arrays >= %d elements, %llu humongous), %llu reference stores "
             "(%llu while marking), %llu loads checked, %llu shared "
             "operations, %llu full checks; max live %zu KiB private, %zu KiB "
-            "shared; %llu MiB allocated, %llu MiB copied\n",
+            "shared; %llu MiB allocated, %llu MiB copied; load barrier: "
+            "%llu slow paths, %llu relocations; %llu regions in place\n",
             now_s() - t0, (unsigned long long)st.cycles, concurrent,
             (unsigned long long)st.full_cycles, collections,
             (unsigned long long)mark_ends.count,
@@ -1212,7 +1216,10 @@ static void run(const char *options, unsigned salt)
             big, BIG_ARRAY, huge, stores, stores_marking, loads, shared_ops,
             checks, max_live >> 10, shared_max_live >> 10,
             (unsigned long long)(st.bytes_allocated >> 20),
-            (unsigned long long)(st.bytes_copied >> 20));
+            (unsigned long long)(st.bytes_copied >> 20),
+            (unsigned long long)st.load_slow_paths,
+            (unsigned long long)st.load_relocations,
+            (unsigned long long)st.regions_in_place);
 
     rgc_heap_destroy(heap);
     heap = NULL;
@@ -1225,20 +1232,37 @@ static void run(const char *options, unsigned salt)
         assert_true(allocs_marking > 0);
         assert_true(big > 0);
         assert_true(st.bytes_copied > 0);
+        /* Mutators met stale references and relocated objects themselves,
+         * while workers relocated the rest. */
+        assert_true(st.load_relocations > 0);
+        if (in_place)
+            assert_true(st.regions_in_place > 0);
     }
 }
 
 static void concurrent_mark_with_verify_and_checkmark(void **state)
 {
     (void)state;
-    run("heap_max=48m,region_size=256k,tlab_size=16k,checkmark,verify", 1);
+    run("heap_max=48m,region_size=256k,tlab_size=16k,checkmark,verify", 1,
+        false);
 }
 
 static void concurrent_mark_on_two_gc_threads_with_checkmark(void **state)
 {
     (void)state;
     run("heap_max=48m,region_size=256k,tlab_size=16k,gc_threads=2,checkmark",
-        2);
+        2, false);
+}
+
+/* Every relocation-set region slides within itself (the test hook for a
+ * heap with no free region to copy to); mutators still copy out what they
+ * reach first. */
+static void concurrent_relocation_in_place_with_verify(void **state)
+{
+    (void)state;
+    run("heap_max=48m,region_size=256k,tlab_size=16k,gc_threads=2,checkmark,"
+        "verify",
+        3, true);
 }
 
 int main(void)
@@ -1246,6 +1270,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(concurrent_mark_with_verify_and_checkmark),
         cmocka_unit_test(concurrent_mark_on_two_gc_threads_with_checkmark),
+        cmocka_unit_test(concurrent_relocation_in_place_with_verify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -299,8 +299,8 @@ static void relocate_set(struct rgc_heap *heap, struct cycle *c)
 {
     struct region_table *rt = &heap->regions;
     struct relocation_result res;
-    relocation_run(&c->rs, rt, &heap->workers, heap->relocate_in_place,
-                   &res);
+    relocation_run(&c->rs, rt, &heap->workers,
+                   heap->relocate_in_place && !c->full, &res);
     HEAP_ADD(heap->used, res.copied);
     HEAP_SUB(heap->used, res.freed);
     HEAP_ADD(heap->bytes_copied, res.copied);

@@ -1,0 +1,363 @@
+/*
+ * test_relocate.c — concurrent relocation, held open by a test hook.
+ *
+ * Each test builds a sparse region (a few live nodes among garbage, so it
+ * is a relocation candidate) reachable from a registered root, then runs a
+ * concurrent cycle whose driver stops between the relocate-start pause and
+ * the relocation workers (heap->relocation_hook): in that window every
+ * reference to the nodes is stale and nothing has been copied, so whatever
+ * the test's threads load there they relocate themselves.
+ *
+ *   - the race: RACERS threads load the same stale references at once;
+ *     each node ends up with one copy that every thread saw, every slot is
+ *     healed to it in the good color, and the heap's copied bytes and the
+ *     load barrier's relocation count say each node was copied once (the
+ *     losers' copies were taken back);
+ *   - pinning during relocation: a node loaded in the window is pinned and
+ *     stays put through later cycles; a raw pointer from before the cycle
+ *     is refused;
+ *   - in place: with the hook that makes workers slide every set region
+ *     within itself, the nodes move down inside their region, unchanged.
+ * Every cycle runs the verifier (at relocate start and after relocation).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rgc.h>
+
+#include "object/header.h"
+#include "rgc_heap.h"
+
+#define NODES 200
+#define RACERS 4
+#define GARBAGE 1000 /* bytes of garbage after each node */
+
+typedef struct node {
+    uint64_t id;
+    uint64_t check; /* ~id */
+    uint64_t pad[2046]; /* 16 KiB: copies take long enough to collide */
+} node;
+
+static rgc_heap *heap;
+static rgc_type node_t;
+static rgc_ref root; /* -> reference array of NODES nodes */
+static uintptr_t before[NODES]; /* node addresses before the cycle */
+static uintptr_t array_before;
+
+static int setup(void **state)
+{
+    (void)state;
+    rgc_config c;
+    rgc_config_init(&c);
+    assert_int_equal(rgc_config_parse(&c, "heap_max=64m,region_size=1m,"
+                                          "tlab_size=16k,evacuate_live_percent=100,verify"),
+                     RGC_OK);
+    heap = rgc_heap_create(&c);
+    assert_non_null(heap);
+    node_t = rgc_type_register(heap, &(rgc_type_desc){"node", sizeof(node),
+                                                      NULL, 0, NULL});
+    assert_int_not_equal(node_t, 0);
+    memset(&root, 0, sizeof root);
+    assert_int_equal(rgc_root_register(heap, &root), RGC_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rgc_heap_destroy(heap);
+    return 0;
+}
+
+/* The nodes, spread thin among garbage, then enough garbage that their
+ * region is no thread's allocation region any more. */
+static void build(rgc_thread *t)
+{
+    void *a = rgc_alloc_refs(t, NODES);
+    rgc_root_store(t, &root, a);
+    array_before = (uintptr_t)a;
+    for (uint64_t i = 0; i < NODES; i++) {
+        node *n = rgc_alloc(t, node_t);
+        n->id = i;
+        n->check = ~i;
+        rgc_store_elem(t, rgc_load(t, &root), i, n);
+        before[i] = (uintptr_t)n;
+        assert_non_null(rgc_alloc_bytes(t, GARBAGE));
+    }
+    for (int i = 0; i < 1100; i++)
+        assert_non_null(rgc_alloc_bytes(t, GARBAGE));
+    /* No cycle ran meanwhile (less than the 8 regions of the first
+     * trigger): the addresses noted are the ones the next cycle sees. */
+    rgc_heap_stats s;
+    rgc_stats(heap, &s);
+    assert_int_equal(s.cycles, 0);
+}
+
+static void check_node(const node *n, uint64_t i)
+{
+    assert_non_null(n);
+    assert_int_equal(n->id, i);
+    assert_int_equal(n->check, ~i);
+}
+
+/* ---- the window, held open by the hook ---- */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static bool window_open;     /* the hook is waiting */
+static int in_window_done;   /* threads finished with the window */
+static int expected_done;
+static bool hook_armed;
+
+static void hold_window(struct rgc_heap *h, void *ctx)
+{
+    (void)h;
+    (void)ctx;
+    pthread_mutex_lock(&lock);
+    if (hook_armed) {
+        hook_armed = false;
+        window_open = true;
+        pthread_cond_broadcast(&cond);
+        while (in_window_done < expected_done)
+            pthread_cond_wait(&cond, &lock);
+        window_open = false;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static bool window_pending(void)
+{
+    pthread_mutex_lock(&lock);
+    bool armed = hook_armed;
+    pthread_mutex_unlock(&lock);
+    return armed;
+}
+
+/* Run cycles until one has held the window (the first may have been
+ * under way already when the hook was armed). */
+static void cycle_through_window(rgc_thread *t)
+{
+    while (window_pending())
+        driver_wait(heap, t);
+}
+
+static void arm_window(int threads)
+{
+    pthread_mutex_lock(&lock);
+    hook_armed = true;
+    window_open = false;
+    in_window_done = 0;
+    expected_done = threads;
+    pthread_mutex_unlock(&lock);
+    heap->relocation_hook = hold_window;
+}
+
+/* Wait (in a blocking region: the cycle's pauses must not wait for us)
+ * until the window opens. */
+static void await_window(rgc_thread *t)
+{
+    rgc_blocking_enter(t);
+    pthread_mutex_lock(&lock);
+    while (!window_open)
+        pthread_cond_wait(&cond, &lock);
+    pthread_mutex_unlock(&lock);
+    rgc_blocking_leave(t);
+}
+
+static void leave_window(void)
+{
+    pthread_mutex_lock(&lock);
+    in_window_done++;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+}
+
+/* ---- the race ---- */
+
+static uintptr_t seen[RACERS][NODES + 1]; /* + the array */
+static int start_line;
+
+static void *racer(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    rgc_thread *t = rgc_thread_attach(heap);
+    assert_non_null(t);
+    await_window(t);
+    /* All at once, all in the same order: the copies collide. */
+    __atomic_fetch_add(&start_line, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&start_line, __ATOMIC_SEQ_CST) < RACERS)
+        sched_yield();
+    void *a = rgc_load(t, &root);
+    seen[me][NODES] = (uintptr_t)a;
+    for (size_t i = 0; i < NODES; i++)
+        seen[me][i] = (uintptr_t)rgc_load_elem(t, a, i);
+    leave_window();
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+    return NULL;
+}
+
+static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
+{
+    (void)state;
+    rgc_thread *t = rgc_thread_attach(heap);
+    build(t);
+    rgc_heap_stats s0, s1;
+    rgc_stats(heap, &s0);
+    size_t pending = tlab_used(t); /* counted when the cycle retires it */
+    start_line = 0;
+    arm_window(RACERS);
+    pthread_t tids[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        assert_int_equal(
+            pthread_create(&tids[i], NULL, racer, (void *)(intptr_t)i), 0);
+    cycle_through_window(t);
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(tids[i], NULL);
+    heap->relocation_hook = NULL;
+    rgc_stats(heap, &s1); /* the racers detached: their counts are in */
+
+    size_t moved = 0, moved_bytes = 0;
+    for (size_t i = 0; i <= NODES; i++) {
+        for (int r = 1; r < RACERS; r++)
+            assert_int_equal(seen[r][i], seen[0][i]); /* one copy */
+        uintptr_t old = i < NODES ? before[i] : array_before;
+        if (seen[0][i] != old) {
+            moved++;
+            moved_bytes += object_footprint(
+                header_payload(object_header_at(object_start(
+                    (void *)seen[0][i]))));
+        }
+    }
+    /* The node region was sparse: it was in the set, and every node moved
+     * (by a racer: the workers were held back). */
+    for (size_t i = 0; i < NODES; i++)
+        assert_int_not_equal(seen[0][i], before[i]);
+    assert_int_equal(s1.load_relocations - s0.load_relocations, moved);
+    assert_int_equal(s1.bytes_copied - s0.bytes_copied, moved_bytes);
+    assert_true(s1.load_slow_paths - s0.load_slow_paths >= moved);
+    /* The racers allocated nothing but their copies, in their TLABs: the
+     * losers' space went back, so the bytes handed out are the winners'. */
+    assert_int_equal(s1.bytes_allocated - s0.bytes_allocated,
+                     pending + moved_bytes);
+
+    /* Every slot holds the surviving copy, healed to the good color. */
+    rgc_ref *slots = (rgc_ref *)seen[0][NODES];
+    for (size_t i = 0; i < NODES; i++) {
+        uintptr_t bits = __atomic_load_n(&slots[i].bits_, __ATOMIC_RELAXED);
+        assert_int_equal(bits & RGC__ADDR_MASK, seen[0][i]);
+        assert_int_equal(bits & ~RGC__ADDR_MASK, heap->good_color);
+        check_node((node *)seen[0][i], i);
+    }
+    assert_int_equal(root.bits_ & ~RGC__ADDR_MASK, heap->good_color);
+    rgc_collect(t, RGC_COLLECT_FULL); /* the verifier runs once more */
+    void *a = rgc_load(t, &root);
+    for (size_t i = 0; i < NODES; i++)
+        check_node(rgc_load_elem(t, a, i), i);
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+}
+
+/* ---- pinning in the window ---- */
+
+static uintptr_t pinned_at;
+
+static void *pinner(void *arg)
+{
+    (void)arg;
+    rgc_thread *t = rgc_thread_attach(heap);
+    await_window(t);
+    /* A raw pointer from before the flip names from-space: refused. */
+    assert_int_equal(rgc_pin(t, (void *)before[7]), RGC_EINVAL);
+    node *n = rgc_load_elem(t, rgc_load(t, &root), 7); /* relocates it */
+    assert_int_not_equal((uintptr_t)n, before[7]);
+    assert_int_equal(rgc_pin(t, n), RGC_OK);
+    pinned_at = (uintptr_t)n;
+    leave_window();
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+    return NULL;
+}
+
+static void pinning_during_relocation_pins_the_copy(void **state)
+{
+    (void)state;
+    rgc_thread *t = rgc_thread_attach(heap);
+    build(t);
+    arm_window(1);
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, pinner, NULL), 0);
+    cycle_through_window(t);
+    pthread_join(tid, NULL);
+    heap->relocation_hook = NULL;
+    for (int i = 0; i < 3; i++)
+        rgc_collect(t, RGC_COLLECT_FULL);
+    node *n = rgc_load_elem(t, rgc_load(t, &root), 7);
+    assert_int_equal((uintptr_t)n, pinned_at);
+    check_node(n, 7);
+    assert_int_equal(rgc_unpin(t, n), RGC_OK);
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+}
+
+/* ---- in place ---- */
+
+static void in_place_relocation_slides_within_the_region(void **state)
+{
+    (void)state;
+    rgc_thread *t = rgc_thread_attach(heap);
+    build(t);
+    heap->relocate_in_place = true;
+    rgc_heap_stats s0, s1;
+    rgc_stats(heap, &s0);
+    driver_wait(heap, t);
+    driver_wait(heap, t); /* at least one whole cycle after build */
+    heap->relocate_in_place = false;
+    rgc_stats(heap, &s1);
+    assert_true(s1.regions_in_place > s0.regions_in_place);
+    assert_int_equal(s1.bytes_copied, s0.bytes_copied); /* none copied out */
+
+    void *a = rgc_load(t, &root);
+    struct region_table *rt = &heap->regions;
+    size_t slid = 0;
+    for (size_t i = 0; i < NODES; i++) {
+        node *n = rgc_load_elem(t, a, i);
+        check_node(n, i);
+        assert_true((uintptr_t)n <= before[i]); /* down, never up */
+        assert_ptr_equal(region_of(rt, object_start(n)),
+                         region_of(rt, object_start((void *)before[i])));
+        slid += (uintptr_t)n != before[i];
+    }
+    assert_true(slid > 0);
+    /* The garbage between the nodes is gone: they now lie back to back
+     * (the first may keep garbage below it that preceded it). */
+    for (size_t i = 1; i < NODES; i++) {
+        uintptr_t prev = (uintptr_t)rgc_load_elem(t, a, i - 1);
+        uintptr_t cur = (uintptr_t)rgc_load_elem(t, a, i);
+        if (region_of(rt, prev) == region_of(rt, cur))
+            assert_int_equal(cur - prev,
+                             object_footprint(sizeof(node)));
+    }
+    rgc_collect(t, RGC_COLLECT_FULL);
+    a = rgc_load(t, &root);
+    for (size_t i = 0; i < NODES; i++)
+        check_node(rgc_load_elem(t, a, i), i);
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            racing_loads_make_one_copy_and_heal_every_slot, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            pinning_during_relocation_pins_the_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            in_place_relocation_slides_within_the_region, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
