@@ -128,6 +128,8 @@ enum gc_field {
     GC_STALLS,
     GC_STALL_MAX,
     GC_COPIED,
+    GC_LOAD_SLOW,
+    GC_LOAD_RELOCATIONS,
     GC_ALLOCATED,
     GC_COMMITTED,
 };
@@ -163,6 +165,8 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     case GC_STALLS: fmt_u64(c, st->alloc_stalls); break;
     case GC_STALL_MAX: fmt_ns(c, st->alloc_stall_max_ns); break;
     case GC_COPIED: fmt_bytes(c, st->bytes_copied); break;
+    case GC_LOAD_SLOW: fmt_u64(c, st->load_slow_paths); break;
+    case GC_LOAD_RELOCATIONS: fmt_u64(c, st->load_relocations); break;
     case GC_ALLOCATED: fmt_bytes(c, st->bytes_allocated); break;
     case GC_COMMITTED: fmt_bytes(c, st->committed); break;
     }
@@ -193,7 +197,10 @@ void table_gc_rows(FILE *out, const struct report *rep)
         {"  full max", GC_FULL_MAX},
         {"allocation stalls", GC_STALLS},
         {"  stall max", GC_STALL_MAX},
-        {"bytes copied", GC_COPIED},   {"bytes allocated", GC_ALLOCATED},
+        {"bytes copied", GC_COPIED},
+        {"  load slow paths", GC_LOAD_SLOW},
+        {"  load relocations", GC_LOAD_RELOCATIONS},
+        {"bytes allocated", GC_ALLOCATED},
         {"committed at end", GC_COMMITTED},
     };
     bool any = false;
