@@ -48,7 +48,7 @@ struct rgc_heap {
     struct driver driver;            /* runs the concurrent cycles        */
 
     /* Counters written by mutators use atomic adds; the rest change only
-     * in a pause (under gc_lock, world stopped). */
+     * under gc_lock (in a pause, or by the driver during relocation). */
     size_t used;         /* object bytes in regions, retired TLABs included */
     size_t live;         /* live bytes found by the last cycle             */
     size_t trigger;      /* start a cycle when used reaches this           */

@@ -5,7 +5,9 @@
  * per region, preferring committed memory so the mutator does not pay for
  * page faults it need not take (docs/design.md, "Heap").  Taking a region is
  * lock-free: the thread whose atomic and-not clears a free bit owns that
- * region.  Releasing and uncommitting happen only in a pause.
+ * region.  Releasing happens in a pause or, for a relocated region, when
+ * its worker has closed its forwarding table (no mutator reads it);
+ * uncommitting happens only in a pause.
  */
 #include "heap/region_table.h"
 

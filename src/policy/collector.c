@@ -14,13 +14,19 @@
  *                      left: resume the world, back to mark (the retry
  *                      loop); none: SATB off, checkmark (option), retire the
  *                      previous relocation's forwarding tables;
- *          select      the relocation set, while mutators run;
- *   pause  relocate    evacuate the set, flip the good color, fix the roots,
- *                      reclaim, account, set the next trigger;
+ *          select      the relocation set (and its forwarding tables),
+ *                      while mutators run;
+ *   pause  relocate    drop pinned regions, free dead large objects, flip
+ *          start       the good color (roots go stale like any slot: the
+ *                      load barrier heals them), account used;
+ *          relocate    on the workers, while mutators run (and relocate
+ *                      what they load first); free or slide each region;
+ *                      account, set the next trigger;
  *          clear       the mark bitmaps, while mutators run.
  *
  * A full collection (rgc_collect, or the last resort of an allocation that
- * stalled and still found no room) runs the same phases in one pause.
+ * stalled and still found no room) runs the same phases in one pause: the
+ * degenerated collection, the only one that copies in a pause.
  * Every pause is recorded in the pause histograms (overall and by kind),
  * its time-to-safepoint in its own.
  */
