@@ -1115,9 +1115,8 @@ static void run(const char *options, unsigned salt, bool in_place)
         node_t[k] = rgc_type_register(heap, &d);
         assert_int_not_equal(node_t[k], 0);
     }
-    /* Roots are registered and unregistered by an attached (online)
-     * thread, so that no pause of the driver overlaps: the global-root
-     * array has no lock of its own. */
+    /* Roots are registered by an attached thread here; any thread may
+     * (test_relocate registers from an unattached one while cycles run). */
     rgc_thread *main_thread = rgc_thread_attach(heap);
     assert_non_null(main_thread);
     memset(priv_roots, 0, sizeof priv_roots);

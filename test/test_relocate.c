@@ -18,6 +18,8 @@
  *     is refused;
  *   - in place: with the hook that makes workers slide every set region
  *     within itself, the nodes move down inside their region, unchanged.
+ *   - roots registered and unregistered by an unattached thread while the
+ *     driver's pauses visit them (the root array's lock; TSan checks it).
  * Every cycle runs the verifier (at relocate start and after relocation).
  */
 #include <pthread.h>
@@ -349,6 +351,58 @@ static void in_place_relocation_slides_within_the_region(void **state)
     assert_int_equal(rgc_thread_detach(t), RGC_OK);
 }
 
+/* ---- root registration while cycles run ---- */
+
+#define CHURN_ROOTS 64
+
+static rgc_ref churn_roots[CHURN_ROOTS];
+static bool churn_stop;
+
+/* An unattached thread: registration needs no attachment.  The array grows
+ * and shrinks while the collector's pauses visit it. */
+static void *root_churner(void *arg)
+{
+    (void)arg;
+    unsigned long rounds = 0;
+    while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE)) {
+        for (int i = 0; i < CHURN_ROOTS; i++)
+            assert_int_equal(rgc_root_register(heap, &churn_roots[i]),
+                             RGC_OK);
+        for (int i = CHURN_ROOTS - 1; i >= 0; i--)
+            assert_int_equal(rgc_root_unregister(heap, &churn_roots[i]),
+                             RGC_OK);
+        rounds++;
+    }
+    return (void *)rounds;
+}
+
+static void roots_register_while_cycles_run(void **state)
+{
+    (void)state;
+    memset(churn_roots, 0, sizeof churn_roots);
+    churn_stop = false;
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, root_churner, NULL), 0);
+    rgc_thread *t = rgc_thread_attach(heap);
+    node *n = rgc_alloc(t, node_t);
+    n->id = 42;
+    n->check = ~(uint64_t)42;
+    rgc_root_store(t, &root, n);
+    rgc_heap_stats s;
+    do { /* garbage until the driver has run a few cycles */
+        for (int i = 0; i < 1000; i++)
+            assert_non_null(rgc_alloc_bytes(t, GARBAGE));
+        check_node(rgc_load(t, &root), 42);
+        rgc_stats(heap, &s);
+    } while (s.cycles < 5);
+    __atomic_store_n(&churn_stop, true, __ATOMIC_RELEASE);
+    void *rounds;
+    pthread_join(tid, &rounds);
+    assert_true((uintptr_t)rounds > 0);
+    check_node(rgc_load(t, &root), 42);
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +412,8 @@ int main(void)
             pinning_during_relocation_pins_the_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(
             in_place_relocation_slides_within_the_region, setup, teardown),
+        cmocka_unit_test_setup_teardown(roots_register_while_cycles_run,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

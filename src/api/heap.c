@@ -33,6 +33,7 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     }
     heap->config = cfg;
     heap->good_color = RGC_COLOR_MARKED0;
+    global_roots_init(&heap->roots);
     if (type_table_init(&heap->types) != RGC_OK ||
         region_table_init(&heap->regions, cfg.heap_max, cfg.region_size,
                           cfg.pretouch, cfg.poison) != RGC_OK) {

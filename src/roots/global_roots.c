@@ -1,6 +1,8 @@
 /* global_roots.c — a growable array of registered root slots. */
 #include "roots/global_roots.h"
 
+#include <stdbool.h>
+
 #include "base/error.h"
 #include "base/meta.h"
 
@@ -12,10 +14,14 @@ static size_t find(const struct global_roots *g, const rgc_ref *slot)
     return g->count;
 }
 
-int global_roots_add(struct global_roots *g, rgc_ref *slot)
+void global_roots_init(struct global_roots *g)
 {
-    if (!slot)
-        return rgc_fail(RGC_EINVAL, "rgc_root_register: slot is NULL");
+    *g = (struct global_roots){0};
+    pthread_mutex_init(&g->lock, NULL);
+}
+
+static int add(struct global_roots *g, rgc_ref *slot)
+{
     if (find(g, slot) < g->count)
         return rgc_fail(RGC_EINVAL,
                         "rgc_root_register: slot %p is already registered",
@@ -32,26 +38,41 @@ int global_roots_add(struct global_roots *g, rgc_ref *slot)
     return RGC_OK;
 }
 
+int global_roots_add(struct global_roots *g, rgc_ref *slot)
+{
+    if (!slot)
+        return rgc_fail(RGC_EINVAL, "rgc_root_register: slot is NULL");
+    pthread_mutex_lock(&g->lock);
+    int rc = add(g, slot);
+    pthread_mutex_unlock(&g->lock);
+    return rc;
+}
+
 int global_roots_remove(struct global_roots *g, rgc_ref *slot)
 {
+    pthread_mutex_lock(&g->lock);
     size_t i = find(g, slot);
-    if (i == g->count)
-        return rgc_fail(RGC_EINVAL,
-                        "rgc_root_unregister: slot %p is not registered",
-                        (void *)slot);
-    g->slots[i] = g->slots[--g->count];
-    return RGC_OK;
+    bool found = i < g->count;
+    if (found)
+        g->slots[i] = g->slots[--g->count];
+    pthread_mutex_unlock(&g->lock);
+    return found ? RGC_OK
+                 : rgc_fail(RGC_EINVAL,
+                            "rgc_root_unregister: slot %p is not registered",
+                            (void *)slot);
 }
 
 void global_roots_visit(struct global_roots *g, rgc_visit_fn visit, void *ctx)
 {
+    pthread_mutex_lock(&g->lock);
     for (size_t i = 0; i < g->count; i++)
         visit(g->slots[i], ctx);
+    pthread_mutex_unlock(&g->lock);
 }
 
 void global_roots_destroy(struct global_roots *g)
 {
     rgc_meta_free(g->slots);
-    g->slots = NULL;
-    g->count = g->capacity = 0;
+    pthread_mutex_destroy(&g->lock);
+    *g = (struct global_roots){0};
 }
