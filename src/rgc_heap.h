@@ -76,8 +76,10 @@ struct rgc_heap {
      * relocate every set region of a concurrent cycle in place (full
      * collections still copy out); call relocation_hook on the
      * driver between the relocate-start pause and the relocation, while
-     * mutators run. */
+     * mutators run; let the first mark-end pause of each cycle trace
+     * nothing, so that any SATB entry left for it forces the retry loop. */
     bool relocate_in_place;
+    bool starve_first_mark_end;
     void (*relocation_hook)(struct rgc_heap *heap, void *ctx);
     void *relocation_hook_ctx;
 

@@ -446,6 +446,9 @@ void trace_add_roots(struct trace *tr, roots_fn roots, void *roots_ctx)
 
 bool trace_run(struct trace *tr, struct workers *workers, int64_t budget)
 {
+    if (budget <= 0)
+        return !tr->pool; /* no work allowed: between runs it all waits in
+                             the pool (or the SATB queue) */
     tr->nworkers = workers ? workers->count : 1;
     tr->idle = 0;
     tr->stop = false;

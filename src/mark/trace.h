@@ -74,8 +74,10 @@ void trace_destroy(struct trace *tr);
  * the pool for trace_run. */
 void trace_add_roots(struct trace *tr, roots_fn roots, void *roots_ctx);
 /* Trace on the workers (NULL: on the calling thread alone) until no work is
- * left or `budget` work units are done.  Returns true if no work is left
- * (the SATB queue may have been refilled since: check it). */
+ * left or `budget` work units are done (a budget is checked every 1,024
+ * units per worker, so it may be overrun by that; a budget <= 0 does no
+ * work at all).  Returns true if no work is left (the SATB queue may have
+ * been refilled since: check it). */
 bool trace_run(struct trace *tr, struct workers *workers, int64_t budget);
 
 /* trace_init, trace_add_roots, trace_run without a budget, trace_destroy. */

@@ -192,6 +192,8 @@ static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
                         (double)heap->config.max_pause_us / 2;
         c->mark_budget = budget > MIN_MARK_BUDGET ? (int64_t)budget
                                                   : MIN_MARK_BUDGET;
+        if (heap->starve_first_mark_end && !c->rec.mark_end_tries)
+            c->mark_budget = 0; /* test hook: trace nothing in the pause */
         pause(heap, c, RGC_PAUSE_MARK_END, mark_end);
     }
 }
