@@ -236,6 +236,7 @@ typedef struct rgc_heap_stats {
     uint64_t oom_count;       /* allocations that returned NULL           */
     uint64_t full_cycles;     /* stop-the-world cycles: rgc_collect, or an
                                  allocation that stalls found no room     */
+    uint64_t degenerated_cycles; /* of those, the allocation's last resort */
     uint64_t alloc_stalls;    /* allocations that waited for a cycle      */
     uint64_t alloc_stall_total_ns;
     uint64_t alloc_stall_max_ns;

@@ -76,6 +76,7 @@ static void json_gc(FILE *out, const struct gc_result *gc)
     json_percentiles_open(out, "stalls", &gc->stalls);
     fputs("},", out);
     json_u64(out, "full_cycles", st->full_cycles, true);
+    json_u64(out, "degenerated_cycles", st->degenerated_cycles, true);
     json_u64(out, "bytes_copied", st->bytes_copied, true);
     json_u64(out, "load_slow_paths", st->load_slow_paths, true);
     json_u64(out, "load_relocations", st->load_relocations, true);

@@ -58,6 +58,7 @@ struct rgc_heap {
     uint64_t regions_freed;
     uint64_t oom_count;
     uint64_t full_cycles;     /* stop-the-world cycles (any reason)      */
+    uint64_t degenerated_cycles; /* of which an allocation's last resort */
     uint64_t alloc_stalls;
     uint64_t regions_in_place;  /* relocated by sliding within themselves */
     uint64_t load_slow;         /* load barrier slow paths taken, and    */

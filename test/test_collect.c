@@ -940,6 +940,10 @@ static void heap_exhaustion(void **state)
     assert_true(oom.says_exhausted);
     rgc_heap_stats st = stats(heap);
     assert_int_equal(st.oom_count, 1);
+    /* Out of memory is declared only after last-resort collections, each
+     * counted as degenerated (this test never calls rgc_collect). */
+    assert_true(st.degenerated_cycles >= 3);
+    assert_int_equal(st.degenerated_cycles, st.full_cycles);
     assert_true(count * fp > heap_max / 10 * 9); /* the heap really is full */
     assert_int_equal(st.live_after_last_cycle, count * fp);
 

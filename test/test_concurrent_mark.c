@@ -1203,7 +1203,8 @@ static void run(const char *options, unsigned salt, bool in_place)
         RGC_OK);
     fprintf(stderr,
             "  %.2f s: %llu cycles (%llu concurrent, %llu full, %llu by "
-            "rgc_collect), %llu mark-end pauses, %llu stalls (max %.2f ms), "
+            "rgc_collect, %llu degenerated), %llu mark-end pauses, %llu "
+            "stalls (max %.2f ms), "
             "pause max %.2f ms\n"
             "  %llu operations, %llu allocations (%llu while marking; %llu "
             "arrays >= %d elements, %llu humongous), %llu reference stores "
@@ -1213,6 +1214,7 @@ static void run(const char *options, unsigned salt, bool in_place)
             "%llu slow paths, %llu relocations; %llu regions in place\n",
             now_s() - t0, (unsigned long long)st.cycles, concurrent,
             (unsigned long long)st.full_cycles, collections,
+            (unsigned long long)st.degenerated_cycles,
             (unsigned long long)mark_ends.count,
             (unsigned long long)st.alloc_stalls,
             (double)st.alloc_stall_max_ns / 1e6,
@@ -1228,6 +1230,9 @@ static void run(const char *options, unsigned salt, bool in_place)
     rgc_heap_destroy(heap);
     heap = NULL;
     abort_msg[0] = '\0';
+
+    /* Every full cycle is an explicit one or a counted last resort. */
+    assert_int_equal(st.full_cycles - st.degenerated_cycles, collections);
 
     /* The run exercised what it claims to. */
     if (g_extend) {

@@ -26,6 +26,7 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .pause_max_ns = max,
         .oom_count = HEAP_GET(heap->oom_count),
         .full_cycles = HEAP_GET(heap->full_cycles),
+        .degenerated_cycles = HEAP_GET(heap->degenerated_cycles),
         .alloc_stalls = HEAP_GET(heap->alloc_stalls),
         .alloc_stall_total_ns = stall_total,
         .alloc_stall_max_ns = stall_max,

@@ -71,8 +71,6 @@ struct cycle {
     bool mark_done;
     int64_t mark_budget;       /* work units a mark-end pause may do */
     struct relocation_set rs;
-    struct region **to_clear;  /* regions whose bitmaps the cycle dirtied */
-    size_t to_clear_count;
     uint64_t copied0, freed0, start_ns;
     struct cycle_record rec;
 };
@@ -279,20 +277,6 @@ static void relocate_start(struct rgc_heap *heap, struct cycle *c)
     HEAP_SET(heap->used, used_bytes(rt));
     if (heap->config.verify)
         verify(heap, VERIFY_STALE_OK, "at relocate start");
-
-    /* Every region in use but outside the set has a bitmap this cycle may
-     * have dirtied; none can become free before the next pause, so the
-     * list is cleared while mutators run.  Set regions are freed, or slid
-     * in place (which clears their bitmap), by relocation. */
-    c->to_clear = rgc_meta_calloc(rt->count ? rt->count : 1,
-                                  sizeof *c->to_clear);
-    if (!c->to_clear)
-        rgc_fatal("no memory for the list of mark bitmaps to clear");
-    for (size_t i = 0; i < rt->count; i++) {
-        struct region *r = &rt->regions[i];
-        if (r->state != REGION_FREE && r->marks && !r->in_relocation_set)
-            c->to_clear[c->to_clear_count++] = r;
-    }
 }
 
 static void verify_relocated(struct rgc_heap *heap, struct cycle *c)
@@ -326,11 +310,19 @@ static void relocate_set(struct rgc_heap *heap, struct cycle *c)
     c->rec.committed = HEAP_GET(rt->committed_count) * rt->region_size;
 }
 
-static void clear_bitmaps(struct rgc_heap *heap, struct cycle *c)
+/* After relocation, while mutators run: every region in use has a bitmap
+ * this cycle may have dirtied.  Nothing else writes bitmaps now, and no
+ * region becomes free before the next pause; a region taken meanwhile had
+ * its bitmap cleared when it was taken (before its state left FREE), so
+ * clearing it again is redundant, not a race. */
+static void clear_bitmaps(struct rgc_heap *heap)
 {
-    for (size_t i = 0; i < c->to_clear_count; i++)
-        region_clear_marks(&heap->regions, c->to_clear[i]);
-    rgc_meta_free(c->to_clear);
+    struct region_table *rt = &heap->regions;
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (region_state(r) != REGION_FREE)
+            region_clear_marks(rt, r);
+    }
 }
 
 /* A whole cycle in one pause. */
@@ -348,19 +340,18 @@ static void full_cycle(struct rgc_heap *heap, struct cycle *c)
         verify_relocated(heap, c);
     if (c->kind == RGC_COLLECT_RELEASE)
         region_table_uncommit_free(&heap->regions);
-    clear_bitmaps(heap, c);
+    clear_bitmaps(heap);
 }
 
+/* what: the cycle's name in the GC log. */
 static void begin_cycle(struct rgc_heap *heap, struct cycle *c, bool full,
-                        rgc_collect_kind kind)
+                        const char *what, rgc_collect_kind kind)
 {
     *c = (struct cycle){.full = full, .kind = kind};
     c->copied0 = HEAP_GET(heap->bytes_copied);
     c->freed0 = HEAP_GET(heap->regions_freed);
     c->start_ns = rgc_now_ns();
-    c->rec.kind = kind == RGC_COLLECT_RELEASE ? "release"
-                  : full                      ? "full"
-                                              : "concurrent";
+    c->rec.kind = kind == RGC_COLLECT_RELEASE ? "release" : what;
 }
 
 static void end_cycle(struct rgc_heap *heap, struct cycle *c)
@@ -377,7 +368,7 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
 {
     pthread_mutex_lock(&heap->gc_lock);
     struct cycle c;
-    begin_cycle(heap, &c, false, RGC_COLLECT_FULL);
+    begin_cycle(heap, &c, false, "concurrent", RGC_COLLECT_FULL);
     uint64_t allocated = HEAP_GET(heap->bytes_allocated);
     if (heap->last_cycle_start_ns) {
         double rate = (double)(allocated - heap->last_alloc_total) /
@@ -398,7 +389,7 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     relocate_set(heap, &c);
     if (heap->config.verify)
         pause(heap, &c, RGC_PAUSE_RELOCATE, verify_relocated);
-    clear_bitmaps(heap, &c);
+    clear_bitmaps(heap);
     heap->last_cycle_ns = rgc_now_ns() - c.start_ns;
     end_cycle(heap, &c);
     pthread_mutex_unlock(&heap->gc_lock);
@@ -419,13 +410,17 @@ bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
 {
     thread_offline(&heap->safepoint, self);
     pthread_mutex_lock(&heap->gc_lock);
-    bool run = seen_cycles == COLLECT_ALWAYS ||
-               HEAP_GET(heap->cycles) == seen_cycles;
+    /* Only an allocation that found no room passes seen_cycles: its
+     * collection is the degenerated one, the last resort. */
+    bool degenerated = seen_cycles != COLLECT_ALWAYS;
+    bool run = !degenerated || HEAP_GET(heap->cycles) == seen_cycles;
     struct cycle c;
     if (run) {
-        begin_cycle(heap, &c, true, kind);
+        begin_cycle(heap, &c, true, degenerated ? "degenerated" : "full",
+                    kind);
         pause(heap, &c, RGC_PAUSE_FULL, full_cycle);
         HEAP_ADD(heap->full_cycles, 1);
+        HEAP_ADD(heap->degenerated_cycles, degenerated);
     }
     if (run)
         end_cycle(heap, &c);

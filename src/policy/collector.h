@@ -12,9 +12,10 @@
 
 /* Run one complete, stop-the-world cycle on behalf of thread self (which
  * must not be in a blocking region); it waits for a concurrent cycle under
- * way to finish first.  With seen_cycles other than COLLECT_ALWAYS, the
- * cycle is skipped if another cycle completed since the caller read
- * heap->cycles == seen_cycles.  Returns whether it ran. */
+ * way to finish first.  With seen_cycles other than COLLECT_ALWAYS (an
+ * allocation's last resort: the degenerated collection, counted and logged
+ * as such), the cycle is skipped if another cycle completed since the
+ * caller read heap->cycles == seen_cycles.  Returns whether it ran. */
 bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
                        rgc_collect_kind kind, uint64_t seen_cycles);
 

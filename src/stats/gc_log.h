@@ -13,7 +13,8 @@
 
 struct cycle_record {
     uint64_t cycle;
-    const char *kind; /* "concurrent", "full", "release" */
+    const char *kind; /* "concurrent", "full" (rgc_collect), "degenerated"
+                         (an allocation's last resort), "release" */
     unsigned pauses;
     unsigned mark_end_tries;  /* mark-end pauses (1 if the first finished) */
     uint64_t pause_total_ns, pause_max_ns, ttsp_max_ns;
