@@ -74,12 +74,16 @@ struct tracer {
 
 /* ---- the deque ---- */
 
+/* Not zeroed: a slot is read only between top and bottom, where it was
+ * written first.  (Zeroing 64 KiB touched every page of a fresh array, a
+ * pause's worth of page faults on the first cycle.) */
 static struct deque_array *array_new(size_t items)
 {
     struct deque_array *a =
-        rgc_meta_calloc(1, sizeof *a + 2 * items * sizeof a->words[0]);
+        rgc_meta_malloc(sizeof *a + 2 * items * sizeof a->words[0]);
     if (!a)
         rgc_fatal("no memory for a mark stack of %zu entries", items);
+    a->older = NULL;
     a->mask = items - 1;
     return a;
 }
@@ -98,10 +102,10 @@ static struct item slot_get(const struct deque_array *a, int64_t i)
                          __atomic_load_n(&a->words[k + 1], __ATOMIC_RELAXED)};
 }
 
-static void deque_init(struct deque *d)
+static void deque_init(struct deque *d, size_t items)
 {
     d->top = d->bottom = 0;
-    d->array = array_new(DEQUE_INITIAL);
+    d->array = array_new(items);
 }
 
 static void deque_destroy(struct deque *d)
@@ -436,8 +440,8 @@ void trace_destroy(struct trace *tr)
 
 void trace_add_roots(struct trace *tr, roots_fn roots, void *roots_ctx)
 {
-    struct deque d;
-    deque_init(&d);
+    struct deque d; /* small: roots are spilled to the pool at once */
+    deque_init(&d, CHUNK);
     struct tracer t = {tr, &d, 0, 1, 0};
     roots(roots_ctx, trace_slot, &t);
     spill(tr, &d);
@@ -458,7 +462,7 @@ bool trace_run(struct trace *tr, struct workers *workers, int64_t budget)
     if (!tr->deques)
         rgc_fatal("no memory for %u mark stacks", tr->nworkers);
     for (unsigned i = 0; i < tr->nworkers; i++)
-        deque_init(&tr->deques[i]);
+        deque_init(&tr->deques[i], DEQUE_INITIAL);
     if (workers)
         workers_run(workers, trace_worker, tr);
     else

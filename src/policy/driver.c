@@ -3,12 +3,14 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/meta.h"
 #include "policy/collector.h"
 
 static void *driver_main(void *arg)
 {
     struct rgc_heap *heap = arg;
     struct driver *d = &heap->driver;
+    rgc_meta_warm_thread();
     pthread_mutex_lock(&d->lock);
     for (;;) {
         while (!d->requested && !d->stopping)

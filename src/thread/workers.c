@@ -13,6 +13,7 @@ static void *worker_main(void *p)
 {
     struct worker_arg arg = *(struct worker_arg *)p;
     rgc_meta_free(p);
+    rgc_meta_warm_thread();
     struct workers *w = arg.w;
     unsigned long seen = 0;
     pthread_mutex_lock(&w->lock);
