@@ -13,6 +13,8 @@
 #include "object/header.h"
 #include "relocate/forwarding.h"
 
+/* Copy, then publish with a CAS; a loser takes its space back.  Returns
+ * the winning copy, or 0 if c had no room. */
 static uintptr_t copy_and_forward(struct forwarding *f, size_t word,
                                   uintptr_t start, size_t bytes,
                                   const struct copier *c, size_t *copied)
@@ -38,10 +40,14 @@ uintptr_t relocate_object(struct region *r, uintptr_t start,
     if (to)
         return to;
     if (forwarding_retain(f)) {
-        /* Retained: the region's memory stays put until we release. */
-        size_t bytes =
-            object_footprint(header_payload(object_header_at(start)));
-        to = copy_and_forward(f, word, start, bytes, c, copied);
+        /* Retained: the region's memory stays put until we release.  Look
+         * again first: a worker may have copied it meanwhile. */
+        to = forwarding_find(f, word);
+        if (!to) {
+            size_t bytes =
+                object_footprint(header_payload(object_header_at(start)));
+            to = copy_and_forward(f, word, start, bytes, c, copied);
+        }
         forwarding_release(f);
         if (to)
             return to;
@@ -173,7 +179,7 @@ static void relocate_region(struct relocation_work *w, struct region *r,
             forwarding_set_done(r->forwarding);
         }
         freed = r->top - r->bottom;
-        region_table_release(w->rt, r);
+        region_table_release_zeroed(w->rt, r);
         __atomic_fetch_add(&w->result.regions_freed, 1, __ATOMIC_RELAXED);
     }
     __atomic_fetch_add(&w->result.copied, p.copied, __ATOMIC_RELAXED);
