@@ -242,15 +242,6 @@ static void release_one(struct region_table *rt, struct region *r)
     return_bit(rt, r->index);
 }
 
-void region_table_release_zeroed(struct region_table *rt, struct region *r)
-{
-    uintptr_t written = r->top > r->dirty_end ? r->top : r->dirty_end;
-    memset((void *)r->bottom, 0, written - r->bottom);
-    r->dirty_end = r->bottom;
-    r->top = r->bottom;
-    release_one(rt, r);
-}
-
 void region_table_release(struct region_table *rt, struct region *r)
 {
     size_t n = r->state == REGION_HUMONGOUS_START ? r->span : 1;

@@ -106,10 +106,6 @@ struct region *region_table_take_reserve(struct region_table *rt,
 struct region *region_table_take_run(struct region_table *rt, size_t n);
 /* Return a region (a humongous start: its whole run) to the free set. */
 void region_table_release(struct region_table *rt, struct region *r);
-/* Release a (non-humongous) region after zeroing what it ever held, so
- * that allocation there clears nothing: relocation workers do this for the
- * regions they free, taking the zeroing off mutators' allocation path. */
-void region_table_release_zeroed(struct region_table *rt, struct region *r);
 /* Zero the bytes of [from, to) inside r that may hold old data. */
 void region_zero(struct region *r, uintptr_t from, uintptr_t to);
 /* Give the memory of every free region back to the OS; returns bytes. */

@@ -179,7 +179,7 @@ static void relocate_region(struct relocation_work *w, struct region *r,
             forwarding_set_done(r->forwarding);
         }
         freed = r->top - r->bottom;
-        region_table_release_zeroed(w->rt, r);
+        region_table_release(w->rt, r);
         __atomic_fetch_add(&w->result.regions_freed, 1, __ATOMIC_RELAXED);
     }
     __atomic_fetch_add(&w->result.copied, p.copied, __ATOMIC_RELAXED);
