@@ -34,7 +34,7 @@
 
 enum region_state {
     REGION_FREE,
-    REGION_ALLOC,            /* a mutator's or an evacuation's bump region */
+    REGION_ALLOC,            /* a mutator's or a GC worker's bump region  */
     REGION_FULL,
     REGION_HUMONGOUS_START,  /* first region of one large object          */
     REGION_HUMONGOUS_CONT,   /* the rest of its run                       */
@@ -98,7 +98,7 @@ static inline struct region *region_of(const struct region_table *rt,
  * each.) */
 struct region *region_table_take(struct region_table *rt,
                                  enum region_state state);
-/* The same, reserve included: for evacuation destinations. */
+/* The same, reserve included: for relocation destinations. */
 struct region *region_table_take_reserve(struct region_table *rt,
                                          enum region_state state);
 /* Take n contiguous free regions for a humongous object (reserve kept), or

@@ -84,7 +84,7 @@ size_t tlab_retire_to_spares(struct rgc_thread *t, struct spare_regions *s);
 void spare_regions_retire(struct spare_regions *s);
 /* Offer every FULL region with at least min_room bytes free at its top as
  * a spare (end of a pause): regions a cycle left partly filled, such as its
- * last evacuation destinations, fill up instead of piling up. */
+ * last relocation destinations, fill up instead of piling up. */
 void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
                            size_t min_room);
 /* Open a TLAB of at least `bytes` (at most max(tlab_size, bytes)) in the
