@@ -74,12 +74,13 @@ struct rgc_heap {
     double mark_rate;         /* marking work units per ns               */
 
     /* Test hooks (set by tests before cycles run; never by the API):
-     * relocate every set region of a concurrent cycle in place (full
-     * collections still copy out); call relocation_hook on the
+     * relocate_in_place = n > 0: workers copy at most n - 1 objects out
+     * of each set region of a concurrent cycle and slide the rest in
+     * place (full collections still copy out); call relocation_hook on the
      * driver between the relocate-start pause and the relocation, while
      * mutators run; let the first mark-end pause of each cycle trace
      * nothing, so that any SATB entry left for it forces the retry loop. */
-    bool relocate_in_place;
+    unsigned relocate_in_place;
     bool starve_first_mark_end;
     void (*relocation_hook)(struct rgc_heap *heap, void *ctx);
     void *relocation_hook_ctx;

@@ -1107,7 +1107,9 @@ static void run(const char *options, unsigned salt, bool in_place)
     assert_int_equal(rgc_config_parse(&cfg, options), RGC_OK);
     heap = rgc_heap_create(&cfg);
     assert_non_null(heap);
-    heap->relocate_in_place = in_place; /* test hook: slide, never copy out */
+    /* Test hook: workers copy one object out of each region, then slide
+     * the rest in place (both halves of running out of room). */
+    heap->relocate_in_place = in_place ? 2 : 0;
     heap->starve_first_mark_end = g_starve_first_mark_end;
     for (int k = 2; k <= 4; k++) {
         static const char *const names[] = {"", "", "cm.node2", "cm.node3",
@@ -1266,9 +1268,9 @@ static void concurrent_mark_on_two_gc_threads_with_checkmark(void **state)
         2, false);
 }
 
-/* Every relocation-set region slides within itself (the test hook for a
- * heap with no free region to copy to); mutators still copy out what they
- * reach first. */
+/* Every relocation-set region runs out of room after one object (the test
+ * hook for a heap with no free region to copy to) and slides the rest
+ * within itself; mutators still copy out what they reach first. */
 static void concurrent_relocation_in_place_with_verify(void **state)
 {
     (void)state;

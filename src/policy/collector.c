@@ -291,8 +291,10 @@ static void relocate_set(struct rgc_heap *heap, struct cycle *c)
 {
     struct region_table *rt = &heap->regions;
     struct relocation_result res;
-    relocation_run(&c->rs, rt, &heap->workers,
-                   heap->relocate_in_place && !c->full, &res);
+    size_t room = heap->relocate_in_place && !c->full
+                      ? heap->relocate_in_place - 1
+                      : SIZE_MAX;
+    relocation_run(&c->rs, rt, &heap->workers, room, &res);
     HEAP_ADD(heap->used, res.copied);
     HEAP_SUB(heap->used, res.freed);
     HEAP_ADD(heap->bytes_copied, res.copied);

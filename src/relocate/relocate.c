@@ -69,14 +69,11 @@ uintptr_t relocate_object(struct region *r, uintptr_t start,
 struct destination {
     struct region_table *rt;
     struct region *region;
-    bool in_place; /* forced: allocate nothing */
 };
 
 static uintptr_t destination_alloc(void *ctx, size_t bytes)
 {
     struct destination *d = ctx;
-    if (d->in_place)
-        return 0;
     struct region *r = d->region;
     if (!r || r->end - r->top < bytes) {
         if (r)
@@ -101,6 +98,8 @@ struct region_pass {
     struct region_table *rt;
     const struct copier *copier;
     size_t copied;
+    size_t room;       /* objects the worker may still copy out (a test
+                          hook lowers it to force sliding) */
     bool no_room;
     uintptr_t compact; /* sliding: where the next kept object goes */
 };
@@ -112,9 +111,11 @@ static void copy_out(void *ctx, struct region *r, uintptr_t start)
     if (p->no_room || forwarding_find(r->forwarding, word))
         return; /* a mutator moved it already */
     size_t bytes = object_footprint(header_payload(object_header_at(start)));
-    if (!copy_and_forward(r->forwarding, word, start, bytes, p->copier,
-                          &p->copied))
+    if (!p->room || !copy_and_forward(r->forwarding, word, start, bytes,
+                                      p->copier, &p->copied))
         p->no_room = true;
+    else
+        p->room--;
 }
 
 /* The table is closed: nobody else touches the region.  Objects go down
@@ -158,7 +159,7 @@ static size_t compact_in_place(struct region_pass *p, struct region *r)
 struct relocation_work {
     struct relocation_set *rs;
     struct region_table *rt;
-    bool in_place;
+    size_t room; /* objects a worker copies out of a region at most */
     size_t next; /* next region index to claim */
     struct relocation_result result;
 };
@@ -166,7 +167,7 @@ struct relocation_work {
 static void relocate_region(struct relocation_work *w, struct region *r,
                             const struct copier *c)
 {
-    struct region_pass p = {.rt = w->rt, .copier = c};
+    struct region_pass p = {.rt = w->rt, .copier = c, .room = w->room};
     if (r->forwarding) /* no table: nothing live, nothing to copy */
         marked_objects_visit(w->rt, r, copy_out, &p);
     size_t freed;
@@ -191,7 +192,7 @@ static void relocation_worker(void *ctx, unsigned worker, unsigned nworkers)
     (void)worker;
     (void)nworkers;
     struct relocation_work *w = ctx;
-    struct destination d = {.rt = w->rt, .in_place = w->in_place};
+    struct destination d = {.rt = w->rt};
     struct copier c = {destination_alloc, destination_undo, &d};
     for (;;) {
         size_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
@@ -204,10 +205,10 @@ static void relocation_worker(void *ctx, unsigned worker, unsigned nworkers)
 }
 
 void relocation_run(struct relocation_set *rs, struct region_table *rt,
-                    struct workers *workers, bool in_place,
+                    struct workers *workers, size_t room,
                     struct relocation_result *out)
 {
-    struct relocation_work w = {.rs = rs, .rt = rt, .in_place = in_place};
+    struct relocation_work w = {.rs = rs, .rt = rt, .room = room};
     workers_run(workers, relocation_worker, &w);
     *out = w.result;
 }

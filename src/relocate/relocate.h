@@ -51,9 +51,10 @@ struct relocation_result {
 
 /* Relocate the whole set on the workers; regions whose objects all moved
  * go back to the free set.  A region for which no destination space is
- * left (or every region, with in_place) is compacted within itself. */
+ * left is compacted within itself, and so is every region after `room`
+ * of its objects were copied out (SIZE_MAX: no limit; a test hook). */
 void relocation_run(struct relocation_set *rs, struct region_table *rt,
-                    struct workers *workers, bool in_place,
+                    struct workers *workers, size_t room,
                     struct relocation_result *out);
 
 #endif
