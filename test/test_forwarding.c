@@ -1,9 +1,12 @@
-/* test_forwarding.c — per-region forwarding tables: insert, find, absence. */
+/* test_forwarding.c — per-region forwarding tables: insert, find, absence,
+ * racing inserts, and the user count that guards a region's memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -66,12 +69,57 @@ static void racing_inserts_agree_on_one_winner(void **state)
     forwarding_destroy(raced);
 }
 
+/* ---- retain / close / done ---- */
+
+static struct forwarding *guarded;
+static bool closed; /* set by the closer once forwarding_close returned */
+
+static void *closer(void *arg)
+{
+    (void)arg;
+    forwarding_close(guarded);
+    __atomic_store_n(&closed, true, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* A user that retained the table keeps the closer waiting until it
+ * releases; once closed, nobody can retain it again.  Done is separate:
+ * set by the owner once every live object has an entry. */
+static void close_waits_for_users_and_refuses_new_ones(void **state)
+{
+    (void)state;
+    guarded = forwarding_create(4);
+    closed = false;
+    assert_true(forwarding_retain(guarded));
+    assert_true(forwarding_retain(guarded)); /* two users */
+    pthread_t tid;
+    pthread_create(&tid, NULL, closer, NULL);
+    for (int i = 0; i < 50; i++) { /* the closer has ample time to run */
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        assert_false(__atomic_load_n(&closed, __ATOMIC_SEQ_CST));
+    }
+    forwarding_release(guarded);
+    struct timespec ms = {0, 10000000};
+    nanosleep(&ms, NULL);
+    assert_false(__atomic_load_n(&closed, __ATOMIC_SEQ_CST)); /* one left */
+    forwarding_release(guarded);
+    pthread_join(tid, NULL);
+    assert_true(closed);
+    assert_false(forwarding_retain(guarded));
+    assert_false(forwarding_done(guarded));
+    forwarding_set_done(guarded);
+    assert_true(forwarding_done(guarded));
+    forwarding_destroy(guarded);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(finds_what_was_inserted_and_nothing_else),
         cmocka_unit_test(empty_table_finds_nothing),
         cmocka_unit_test(racing_inserts_agree_on_one_winner),
+        cmocka_unit_test(close_waits_for_users_and_refuses_new_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
