@@ -64,10 +64,17 @@ static void full_collections_take_every_region_with_garbage(void **state)
     (void)state;
     filled(REGION, REGION * 9 / 10);
     filled(REGION, REGION - 8);
-    filled(REGION / 2, REGION / 2); /* no garbage */
+    struct region *dense = filled(REGION / 2, REGION / 2); /* a tail, */
+    struct region *slid = filled(REGION / 2, REGION / 2); /* same, slid */
+    slid->slid = true;
     struct relocation_set rs;
+    assert_int_equal(relocation_set_select(&rs, &rt, false, 75), 0);
+    assert_int_equal(rs.count, 0); /* routine cycles leave tails alone */
+    relocation_set_destroy(&rs);
     assert_int_equal(relocation_set_select(&rs, &rt, true, 75), 0);
-    assert_int_equal(rs.count, 2);
+    assert_int_equal(rs.count, 3);
+    assert_true(slid->in_relocation_set);   /* its tail is worth a region */
+    assert_false(dense->in_relocation_set); /* e.g. a last destination */
     relocation_set_destroy(&rs);
 }
 

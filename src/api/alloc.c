@@ -24,11 +24,15 @@
 static void *out_of_memory(struct rgc_heap *heap, uint64_t payload)
 {
     HEAP_ADD(heap->oom_count, 1);
+    const struct region_table *rt = &heap->regions;
     rgc_fail(RGC_ENOMEM,
              "rgc_alloc: heap exhausted: cannot allocate an object of %llu "
-             "bytes (heap_max %zu, %zu bytes live after a full collection)",
+             "bytes (heap_max %zu, %zu bytes live after a full collection, "
+             "%zu of %zu regions free, %zu of them kept for relocation)",
              (unsigned long long)payload, heap->config.heap_max,
-             HEAP_GET(heap->live));
+             HEAP_GET(heap->live),
+             __atomic_load_n(&rt->free_count, __ATOMIC_RELAXED), rt->count,
+             rt->reserve);
     if (heap->config.oom_callback)
         heap->config.oom_callback(heap, (size_t)payload,
                                   heap->config.oom_ctx);

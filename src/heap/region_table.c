@@ -235,6 +235,7 @@ static void release_one(struct region_table *rt, struct region *r)
     r->live_bytes = 0;
     r->live_objects = 0;
     __atomic_store_n(&r->in_relocation_set, false, __ATOMIC_RELAXED);
+    r->slid = false;
     if (rt->poison) {
         os_protect(r->bottom, rt->region_size);
         r->poisoned = true;

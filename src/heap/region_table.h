@@ -53,6 +53,7 @@ struct region {
     uintptr_t dirty_end;     /* bytes from here to end are zero        */
     bool poisoned;
     bool in_relocation_set;  /* atomic: rgc_pin reads it              */
+    bool slid;               /* relocated in place since it was taken    */
     size_t live_bytes;       /* marked bytes (set by the last mark)        */
     size_t live_objects;
     uint64_t *marks;         /* one bit per word from bottom, or NULL     */

@@ -152,6 +152,7 @@ static size_t compact_in_place(struct region_pass *p, struct region *r)
     __atomic_store_n(&r->top, p->compact, __ATOMIC_RELAXED);
     region_set_tams(r, r->bottom);
     r->live_bytes = p->compact - r->bottom;
+    r->slid = true;
     __atomic_store_n(&r->in_relocation_set, false, __ATOMIC_RELAXED);
     return old_top - p->compact;
 }

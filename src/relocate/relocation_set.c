@@ -22,9 +22,12 @@ static bool is_candidate(const struct region_table *rt, const struct region *r,
         r->top != r->tams)
         return false;
     size_t used = r->top - r->bottom;
+    if (full) /* garbage, or the free tail that sliding left */
+        return r->live_bytes < used ||
+               (r->slid && r->end - r->top >= rt->region_size / 8);
     if (r->live_bytes == used)
         return false; /* no garbage: copying gains nothing */
-    return full || r->live_bytes * 100 <= (size_t)live_percent * rt->region_size;
+    return r->live_bytes * 100 <= (size_t)live_percent * rt->region_size;
 }
 
 int relocation_set_select(struct relocation_set *rs, struct region_table *rt,

@@ -4,7 +4,12 @@
  * Selection rule (docs/design.md, "Selecting the relocation set"): among
  * full, unpinned, non-humongous regions that hold garbage, take those with
  * the fewest live bytes first; a concurrent cycle only takes regions at most
- * live_percent live, a full collection takes every region with garbage; stop
+ * live_percent live, a full collection takes every region with garbage,
+ * and every region slid in place with a free tail of at least 1/8 region
+ * (else only spares could use those tails, and no full collection could
+ * turn them into free regions for large objects; only slid ones, so that
+ * a full collection's own last destination is not copied again by the
+ * next); stop
  * before the live bytes to copy exceed the free space to copy them into.
  * Regions with nothing live are always taken: they cost no copying.  Each
  * region taken with live objects gets its forwarding table here, sized
