@@ -19,7 +19,6 @@
 
 #include "base/error.h"
 #include "object/header.h"
-#include "relocate/forwarding.h"
 #include "relocate/relocate.h"
 #include "rgc_heap.h"
 

@@ -1,12 +1,16 @@
 /*
  * remap.h — turning a stale reference into a current one.
  *
- * A slot whose color is not the good color was written before the last
- * relocation: its object may have moved.  The region the address points
- * into keeps the forwarding table of that relocation until the next marking
- * has visited (and healed) every reachable slot, so the lookup is always
- * possible while such a slot can still be read (docs/design.md, "Colors").
- * A region with no table, or an object with no entry, did not move.
+ * Lookup only, for marking and the verifier, which run when relocation is
+ * complete (or, for the verifier at relocate start, before it began): a
+ * slot whose color is not the good color was written before the last
+ * relocation, and its object may have moved.  The region the address
+ * points into keeps the forwarding table of that relocation until the next
+ * marking has visited (and healed) every reachable slot, so the lookup is
+ * always possible while such a slot can still be read (docs/design.md,
+ * "References and colors").  A region with no table, or an object with no
+ * entry, did not move (yet).  Mutators, who may meet a table still being
+ * filled, go through relocate_object instead (relocate/relocate.h).
  */
 #ifndef RGC_RELOCATE_REMAP_H
 #define RGC_RELOCATE_REMAP_H
