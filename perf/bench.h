@@ -37,6 +37,10 @@ struct msgbuf_params {
     uint64_t messages;  /* pushes, each a fresh message, per thread          */
     size_t msg_size;    /* bytes per message                                 */
     unsigned threads;   /* mutator threads, each with its own ring           */
+    uint64_t keep_every; /* 0, or K >= 2: every K-th message also goes into a
+                            second ring of `window` slots, so it lives K
+                            times longer (survivors scattered among the
+                            dead: regions to relocate)                     */
     const char *options; /* rgc options ("" for none)                        */
 };
 

@@ -28,9 +28,9 @@ static const char usage_text[] =
     "  rgc-bench                  msgbuf with its defaults on every "
     "allocator\n"
     "  rgc-bench msgbuf [--threads N] [--window N] [--messages N] "
-    "[--msg-size BYTES] [common flags]\n"
+    "[--msg-size BYTES] [--keep-every K] [common flags]\n"
     "  rgc-bench mtchurn --threads N [--window N] [--messages N] "
-    "[--msg-size BYTES] [common flags]\n"
+    "[--msg-size BYTES] [--keep-every K] [common flags]\n"
     "  rgc-bench gcbench [common flags]\n"
     "  rgc-bench barrier [--ops N] [--reps N] [--options OPTS] [--json]\n"
     "\n"
@@ -43,6 +43,9 @@ static const char usage_text[] =
     "one N-window before\n"
     "                      (1000000 / 500000)\n"
     "  --msg-size BYTES    bytes per message (1024 / 256)\n"
+    "  --keep-every K      also keep every K-th message in a second ring of "
+    "window slots,\n"
+    "                      so it lives K times longer (off; 2..2^30)\n"
     "barrier flags (it runs rgc alone, in this process; --alloc, "
     "--histograms and\n"
     "--settle-ms do not apply):\n"
@@ -187,7 +190,7 @@ int main(int argc, char **argv)
         static const char *const known[] = {
             "--json",     "--histograms", "--window",  "--messages",
             "--msg-size", "--alloc",      "--options", "--settle-ms",
-            "--threads",  "--ops",        "--reps"};
+            "--threads",  "--ops",        "--reps",    "--keep-every"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -209,6 +212,7 @@ int main(int argc, char **argv)
         bool ring_flag = strcmp(flag, "--window") == 0 ||
                          strcmp(flag, "--messages") == 0 ||
                          strcmp(flag, "--msg-size") == 0 ||
+                         strcmp(flag, "--keep-every") == 0 ||
                          strcmp(flag, "--threads") == 0;
         if (ring_flag && !is_ring)
             usage_error("%s is a msgbuf and mtchurn flag", flag);
@@ -230,6 +234,8 @@ int main(int argc, char **argv)
             mp.messages = parse_count(flag, value, 1, UINT64_MAX / 2);
         } else if (strcmp(flag, "--msg-size") == 0) {
             mp.msg_size = (size_t)parse_count(flag, value, 1, 1u << 30);
+        } else if (strcmp(flag, "--keep-every") == 0) {
+            mp.keep_every = parse_count(flag, value, 2, 1u << 30);
         } else if (strcmp(flag, "--threads") == 0) {
             mp.threads = (unsigned)parse_count(flag, value, 1,
                                                BENCH_MAX_THREADS);

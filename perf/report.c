@@ -5,26 +5,36 @@
 
 #include "report_cells.h"
 
+void keep_note(FILE *out, const struct msgbuf_params *p)
+{
+    if (p->keep_every)
+        fprintf(out, ", every %llu-th message kept %llu times longer",
+                (unsigned long long)p->keep_every,
+                (unsigned long long)p->keep_every);
+}
+
 static void msgbuf_title(const struct msgbuf_params *p, FILE *out)
 {
     cell live;
-    fmt_bytes(live, (uint64_t)p->window * p->msg_size);
+    fmt_bytes(live, ring_live_bytes(p));
     if (p->threads > 1) {
         cell all;
-        fmt_bytes(all, (uint64_t)p->window * p->msg_size * p->threads);
+        fmt_bytes(all, ring_live_bytes(p) * p->threads);
         fprintf(out,
                 "msgbuf: %u threads, each %llu pushes of %zu-byte messages "
                 "into its own window of %zu\n        (%s live per thread, "
-                "%s in all)\n",
+                "%s in all",
                 p->threads, (unsigned long long)p->messages, p->msg_size,
                 p->window, live, all);
     } else {
         fprintf(out,
                 "msgbuf: %llu pushes of %zu-byte messages into a window of "
-                "%zu (%s live)\n",
+                "%zu (%s live",
                 (unsigned long long)p->messages, p->msg_size, p->window,
                 live);
     }
+    keep_note(out, p);
+    fputs(")\n", out);
 }
 
 static void msgbuf_table(const struct report *rep, bool histograms,

@@ -27,6 +27,20 @@ static inline bool report_is_mtchurn(const struct report *rep)
 }
 
 void report_table(const struct report *rep, bool histograms, FILE *out);
+
+/* Bytes one thread's rings keep live: the window, plus with keep_every K
+ * the keep ring's window less the kept messages the main ring still
+ * holds (window / K of them). */
+static inline uint64_t ring_live_bytes(const struct msgbuf_params *p)
+{
+    uint64_t slots = p->window;
+    if (p->keep_every)
+        slots += p->window - p->window / p->keep_every;
+    return slots * p->msg_size;
+}
+
+/* ", every Kth message kept K times longer", or "". */
+void keep_note(FILE *out, const struct msgbuf_params *p);
 void report_json(const struct report *rep, FILE *out);
 /* A JSON string literal for s (quotes and escapes included). */
 void json_string(FILE *out, const char *s);

@@ -169,6 +169,7 @@ static void json_params(FILE *out, const struct report *rep)
         json_u64(out, "window", p->window, true);
         json_u64(out, "messages", p->messages, true);
         json_u64(out, "msg_size", p->msg_size, true);
+        json_u64(out, "keep_every", p->keep_every, true);
         options = p->options;
     } else {
         const struct gcbench_params *p = rep->gcbench;

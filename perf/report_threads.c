@@ -45,18 +45,20 @@ void report_mtchurn_table(const struct report *rep, bool histograms,
 {
     const struct msgbuf_params *p = rep->msgbuf;
     cell live, all;
-    fmt_bytes(live, (uint64_t)p->window * p->msg_size);
-    fmt_bytes(all, (uint64_t)p->window * p->msg_size * p->threads);
+    fmt_bytes(live, ring_live_bytes(p));
+    fmt_bytes(all, ring_live_bytes(p) * p->threads);
     const char *env = getenv("RGC_OPTIONS");
     fprintf(out,
             "mtchurn: %u thread%s, %s%llu pushes of %zu-byte messages "
             "into its own window of %zu\n         (%s live per thread, %s "
-            "in all)\nrgc options: %s%s%s\n\n",
+            "in all",
             p->threads, p->threads == 1 ? "" : "s",
             p->threads == 1 ? "" : "each ",
             (unsigned long long)p->messages, p->msg_size, p->window, live,
-            all, options_shown(p->options), env ? ", RGC_OPTIONS=" : "",
-            env ? env : "");
+            all);
+    keep_note(out, p);
+    fprintf(out, ")\nrgc options: %s%s%s\n\n", options_shown(p->options),
+            env ? ", RGC_OPTIONS=" : "", env ? env : "");
     table_header(out, rep);
     static const struct {
         const char *label;

@@ -5,7 +5,9 @@
  * A ring of `window` slots; push n allocates a fresh msg_size-byte message,
  * fills it with the byte (n & 0xff) so every page is touched, and stores it
  * in slot n % window, dropping (rgc, bdwgc) or freeing (malloc) the message
- * it replaces.  Every push (allocate + fill + store) is timed with
+ * it replaces.  With keep_every K, push n = m * K also stores the message
+ * in slot m % window of a second ring, the keep ring, which then owns it
+ * (it outlives its main-ring slot: K * window > window pushes).  Every push (allocate + fill + store) is timed with
  * CLOCK_MONOTONIC into the thread's log-linear histogram.  After the loop,
  * outside the measurement, every slot is checked: the right length and
  * every byte equal to the fill of the push that wrote it, so a collector
@@ -53,8 +55,12 @@ void ring_fail(struct ring_worker *w, const char *fmt, ...)
  * the run was aborted or the blocking region failed (recorded). */
 bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t);
 
-/* The push that last wrote slot i after `messages` pushes, or UINT64_MAX. */
-uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i);
+/* The push that last wrote slot i after `messages` pushes, or UINT64_MAX:
+ * of the main ring (stride 1: push n writes slot n % window) or of the
+ * keep ring (stride keep_every: push n = m * keep_every writes slot
+ * m % window). */
+uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i,
+                          uint64_t stride);
 
 /* Check the bytes of a message; on a mismatch records it and returns
  * false. */

@@ -27,12 +27,14 @@ bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t)
     return go;
 }
 
-uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i)
+uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i,
+                          uint64_t stride)
 {
-    if (p->messages <= i)
+    uint64_t writes = (p->messages + stride - 1) / stride;
+    if (writes <= i)
         return UINT64_MAX; /* never written */
-    uint64_t last = p->messages - 1;
-    return last - (last - i) % p->window;
+    uint64_t last = writes - 1;
+    return (last - (last - i) % p->window) * stride;
 }
 
 bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,

@@ -3,13 +3,16 @@
  * the replaced message inside the push; bdwgc (GC_MALLOC, no free) leaves
  * it to its collector.  The window itself comes from the allocator under
  * test, like rgc's; for bdwgc it is reachable from this thread's stack,
- * which bdwgc scans once the thread is registered.
+ * which bdwgc scans once the thread is registered.  With a keep ring, a
+ * kept message is freed by the keep ring (when its keep slot is reused),
+ * not by the main ring, which always drops it first.
  */
 #include <string.h>
 
 #include "ring.h"
 
-static bool push_loop(struct ring_worker *w, unsigned char **ring)
+static bool push_loop(struct ring_worker *w, unsigned char **ring,
+                      unsigned char **keep)
 {
     const struct malloc_api *api = w->api;
     const struct msgbuf_params *p = w->p;
@@ -18,7 +21,9 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring)
     void (*const release)(void *) = api->free;
     const size_t size = p->msg_size;
     const size_t slots = p->window;
-    size_t slot = 0;
+    const uint64_t every = p->keep_every;
+    size_t slot = 0, kept = 0;
+    uint64_t next_keep = 0, dropped_keep = 0; /* next pushes kept/dropped */
     w->start_ns = bench_now_ns();
     for (uint64_t n = 0; n < p->messages; n++) {
         uint64_t t0 = bench_now_ns();
@@ -29,9 +34,21 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring)
             return false;
         }
         memset(m, (int)(n & 0xff), size);
-        if (release)
+        /* The message replaced here is push n - slots. */
+        bool owned = !every || n < slots || n - slots != dropped_keep;
+        if (!owned)
+            dropped_keep += every;
+        if (release && owned)
             release(ring[slot]);
         ring[slot] = m;
+        if (every && n == next_keep) {
+            if (release)
+                release(keep[kept]);
+            keep[kept] = m;
+            next_keep += every;
+            if (++kept == slots)
+                kept = 0;
+        }
         uint64_t t1 = bench_now_ns();
         ring_record(res, t1 - t0);
         if (++slot == slots)
@@ -42,14 +59,23 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring)
     return true;
 }
 
-static void check_window(struct ring_worker *w, unsigned char **ring)
+static void check_window(struct ring_worker *w, unsigned char **ring,
+                         uint64_t stride)
 {
     for (size_t i = 0; i < w->p->window; i++) {
-        uint64_t n = ring_last_writer(w->p, i);
+        uint64_t n = ring_last_writer(w->p, i, stride);
         if (n != UINT64_MAX &&
             !ring_check_bytes(w, ring[i], i, n, w->p->msg_size))
             return;
     }
+}
+
+static unsigned char **new_window(const struct malloc_api *api, size_t slots)
+{
+    unsigned char **ring = api->malloc(slots * sizeof *ring);
+    if (ring)
+        memset(ring, 0, slots * sizeof *ring);
+    return ring;
 }
 
 void ring_malloc(struct ring_worker *w)
@@ -60,25 +86,34 @@ void ring_malloc(struct ring_worker *w)
     if (w->bdwgc_register && !registered)
         ring_fail(w, "%s: cannot register the thread with bdwgc", w->name);
 
-    unsigned char **ring =
-        w->failed ? NULL : api->malloc(slots * sizeof *ring);
-    if (ring)
-        memset(ring, 0, slots * sizeof *ring);
-    else
+    const uint64_t every = w->p->keep_every;
+    unsigned char **ring = w->failed ? NULL : new_window(api, slots);
+    unsigned char **keep = every && ring ? new_window(api, slots) : NULL;
+    if (!ring || (every && !keep))
         ring_fail(w, "%s: %s cannot allocate the window", w->name,
                   api->name);
 
-    bool go = ring_gate(w, w->start, NULL) && ring;
+    bool go = ring_gate(w, w->start, NULL) && !w->failed;
     if (go)
-        go = push_loop(w, ring);
+        go = push_loop(w, ring, keep);
     go &= ring_gate(w, w->finish, NULL);
     if (go)
-        check_window(w, ring);
+        check_window(w, ring, 1);
+    if (go && keep)
+        check_window(w, keep, every);
 
-    if (ring && api->free) {
-        for (size_t i = 0; i < slots; i++)
-            api->free(ring[i]);
+    if (api->free) {
+        /* Kept messages belong to the keep ring, even those still in
+         * the main ring (its writer is a multiple of keep_every). */
+        for (size_t i = 0; ring && i < slots; i++) {
+            uint64_t n = ring_last_writer(w->p, i, 1);
+            if (!every || n == UINT64_MAX || n % every)
+                api->free(ring[i]);
+        }
+        for (size_t i = 0; keep && i < slots; i++)
+            api->free(keep[i]);
         api->free(ring);
+        api->free(keep);
     }
     if (registered)
         bdwgc_thread_unregister();

@@ -1,13 +1,15 @@
 /*
  * ring_rgc.c — one thread's ring on rgc: the window is a reference array
  * (rgc_alloc_refs) held in a handle, messages are byte arrays
- * (rgc_alloc_bytes), and a replaced message simply becomes garbage.
+ * (rgc_alloc_bytes), and a replaced message simply becomes garbage.  The
+ * keep ring (keep_every) is a second reference array in a second handle.
  */
 #include <string.h>
 
 #include "ring.h"
 
-static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window)
+static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
+                      rgc_ref *keep)
 {
     const struct msgbuf_params *p = w->p;
     struct thread_result *res = w->res;
@@ -16,7 +18,8 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window)
     const unsigned self = w->index;
     const size_t size = p->msg_size;
     const size_t slots = p->window;
-    size_t slot = 0;
+    const uint64_t every = p->keep_every;
+    size_t slot = 0, kept = 0, next_keep = 0;
     w->start_ns = bench_now_ns();
     for (uint64_t n = 0; n < p->messages; n++) {
         uint64_t t0 = bench_now_ns();
@@ -28,6 +31,12 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window)
         }
         memset(m, (int)(n & 0xff), size);
         rgc_store_elem(t, rgc_load(t, window), slot, m);
+        if (every && n == next_keep) {
+            rgc_store_elem(t, rgc_load(t, keep), kept, m);
+            next_keep += every;
+            if (++kept == slots)
+                kept = 0;
+        }
         uint64_t t1 = bench_now_ns();
         ring_record(res, t1 - t0);
         if (baton_held(baton, self))
@@ -41,10 +50,10 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window)
 }
 
 static bool check_slot(struct ring_worker *w, void *ring, size_t i,
-                       rgc_thread *t)
+                       rgc_thread *t, uint64_t stride)
 {
     const size_t size = w->p->msg_size;
-    uint64_t n = ring_last_writer(w->p, i);
+    uint64_t n = ring_last_writer(w->p, i, stride);
     unsigned char *m = rgc_load_elem(t, ring, i);
     if (n == UINT64_MAX) {
         if (m)
@@ -71,7 +80,7 @@ static bool check_slot(struct ring_worker *w, void *ring, size_t i,
 /* Untimed.  A safepoint per slot, so a thread still checking never holds
  * up another thread's collection; raw pointers are reloaded after it. */
 static void check_window(struct ring_worker *w, rgc_thread *t,
-                         rgc_ref *window)
+                         rgc_ref *window, uint64_t stride)
 {
     const size_t slots = w->p->window;
     void *ring = rgc_load(t, window);
@@ -82,7 +91,7 @@ static void check_window(struct ring_worker *w, rgc_thread *t,
     }
     for (size_t i = 0; i < slots; i++) {
         rgc_safepoint(t);
-        if (!check_slot(w, rgc_load(t, window), i, t))
+        if (!check_slot(w, rgc_load(t, window), i, t, stride))
             return;
     }
 }
@@ -100,19 +109,26 @@ void ring_rgc(struct ring_worker *w)
     rgc_scope scope = rgc_scope_open(t);
     void *ring = rgc_alloc_refs(t, w->p->window);
     rgc_ref *window = ring ? rgc_handle(t, ring) : NULL;
-    if (!window)
+    rgc_ref *keep = NULL;
+    if (window && w->p->keep_every) {
+        void *k = rgc_alloc_refs(t, w->p->window);
+        keep = k ? rgc_handle(t, k) : NULL;
+    }
+    if (!window || (w->p->keep_every && !keep))
         ring_fail(w, "%s: cannot allocate the window: %s", w->name,
                   rgc_last_error());
     if (baton_held(w->baton, w->index))
         rgc_session_poll(w->probe);
 
-    bool go = ring_gate(w, w->start, t) && window && !w->failed;
+    bool go = ring_gate(w, w->start, t) && !w->failed;
     if (go)
-        go = push_loop(w, t, window);
+        go = push_loop(w, t, window, keep);
     baton_done(w->baton, w->index);
     go &= ring_gate(w, w->finish, t);
     if (go)
-        check_window(w, t, window);
+        check_window(w, t, window, 1);
+    if (go && keep)
+        check_window(w, t, keep, w->p->keep_every);
 
     rgc_scope_close(t, scope);
     if (rgc_thread_detach(t) != RGC_OK) {
