@@ -60,7 +60,8 @@ static int setup(void **state)
     rgc_config c;
     rgc_config_init(&c);
     assert_int_equal(rgc_config_parse(&c, "heap_max=64m,region_size=1m,"
-                                          "tlab_size=16k,evacuate_live_percent=100,verify"),
+                                          "tlab_size=16k,"
+                                          "evacuate_live_percent=100,verify"),
                      RGC_OK);
     heap = rgc_heap_create(&c);
     assert_non_null(heap);
@@ -143,15 +144,35 @@ static bool window_pending(void)
     return armed;
 }
 
-/* Run cycles until one has held the window (the first may have been
- * under way already when the hook was armed). */
-static void cycle_through_window(rgc_thread *t)
+/* What each thread does inside the window; me: 0, 1, ... */
+typedef void (*window_fn)(rgc_thread *t, int me);
+static window_fn window_body;
+
+/* Attach, wait (in a blocking region: the cycle's pauses must not wait for
+ * us) until the window opens, run the body, say so, detach. */
+static void *window_thread(void *arg)
 {
-    while (window_pending())
-        driver_wait(heap, t);
+    rgc_thread *t = rgc_thread_attach(heap);
+    assert_non_null(t);
+    rgc_blocking_enter(t);
+    pthread_mutex_lock(&lock);
+    while (!window_open)
+        pthread_cond_wait(&cond, &lock);
+    pthread_mutex_unlock(&lock);
+    rgc_blocking_leave(t);
+    window_body(t, (int)(intptr_t)arg);
+    pthread_mutex_lock(&lock);
+    in_window_done++;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+    return NULL;
 }
 
-static void arm_window(int threads)
+/* Run `threads` threads through the window of the next concurrent cycle:
+ * cycles run (t waiting for them) until one has held the window — the
+ * first may have been under way already when the hook was armed. */
+static void run_in_window(rgc_thread *t, int threads, window_fn body)
 {
     pthread_mutex_lock(&lock);
     hook_armed = true;
@@ -159,27 +180,18 @@ static void arm_window(int threads)
     in_window_done = 0;
     expected_done = threads;
     pthread_mutex_unlock(&lock);
+    window_body = body;
     heap->relocation_hook = hold_window;
-}
-
-/* Wait (in a blocking region: the cycle's pauses must not wait for us)
- * until the window opens. */
-static void await_window(rgc_thread *t)
-{
-    rgc_blocking_enter(t);
-    pthread_mutex_lock(&lock);
-    while (!window_open)
-        pthread_cond_wait(&cond, &lock);
-    pthread_mutex_unlock(&lock);
-    rgc_blocking_leave(t);
-}
-
-static void leave_window(void)
-{
-    pthread_mutex_lock(&lock);
-    in_window_done++;
-    pthread_cond_broadcast(&cond);
-    pthread_mutex_unlock(&lock);
+    pthread_t tids[RACERS];
+    for (int i = 0; i < threads; i++)
+        assert_int_equal(pthread_create(&tids[i], NULL, window_thread,
+                                        (void *)(intptr_t)i),
+                         0);
+    while (window_pending())
+        driver_wait(heap, t);
+    for (int i = 0; i < threads; i++)
+        pthread_join(tids[i], NULL);
+    heap->relocation_hook = NULL;
 }
 
 /* ---- the race ---- */
@@ -187,12 +199,8 @@ static void leave_window(void)
 static uintptr_t seen[RACERS][NODES + 1]; /* + the array */
 static int start_line;
 
-static void *racer(void *arg)
+static void racer(rgc_thread *t, int me)
 {
-    int me = (int)(intptr_t)arg;
-    rgc_thread *t = rgc_thread_attach(heap);
-    assert_non_null(t);
-    await_window(t);
     /* All at once, all in the same order: the copies collide. */
     __atomic_fetch_add(&start_line, 1, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&start_line, __ATOMIC_SEQ_CST) < RACERS)
@@ -201,9 +209,6 @@ static void *racer(void *arg)
     seen[me][NODES] = (uintptr_t)a;
     for (size_t i = 0; i < NODES; i++)
         seen[me][i] = (uintptr_t)rgc_load_elem(t, a, i);
-    leave_window();
-    assert_int_equal(rgc_thread_detach(t), RGC_OK);
-    return NULL;
 }
 
 static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
@@ -215,15 +220,7 @@ static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
     rgc_stats(heap, &s0);
     size_t pending = tlab_used(t); /* counted when the cycle retires it */
     start_line = 0;
-    arm_window(RACERS);
-    pthread_t tids[RACERS];
-    for (int i = 0; i < RACERS; i++)
-        assert_int_equal(
-            pthread_create(&tids[i], NULL, racer, (void *)(intptr_t)i), 0);
-    cycle_through_window(t);
-    for (int i = 0; i < RACERS; i++)
-        pthread_join(tids[i], NULL);
-    heap->relocation_hook = NULL;
+    run_in_window(t, RACERS, racer);
     rgc_stats(heap, &s1); /* the racers detached: their counts are in */
 
     size_t moved = 0, moved_bytes = 0;
@@ -270,20 +267,15 @@ static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
 
 static uintptr_t pinned_at;
 
-static void *pinner(void *arg)
+static void pinner(rgc_thread *t, int me)
 {
-    (void)arg;
-    rgc_thread *t = rgc_thread_attach(heap);
-    await_window(t);
+    (void)me;
     /* A raw pointer from before the flip names from-space: refused. */
     assert_int_equal(rgc_pin(t, (void *)before[7]), RGC_EINVAL);
     node *n = rgc_load_elem(t, rgc_load(t, &root), 7); /* relocates it */
     assert_int_not_equal((uintptr_t)n, before[7]);
     assert_int_equal(rgc_pin(t, n), RGC_OK);
     pinned_at = (uintptr_t)n;
-    leave_window();
-    assert_int_equal(rgc_thread_detach(t), RGC_OK);
-    return NULL;
 }
 
 static void pinning_during_relocation_pins_the_copy(void **state)
@@ -291,12 +283,7 @@ static void pinning_during_relocation_pins_the_copy(void **state)
     (void)state;
     rgc_thread *t = rgc_thread_attach(heap);
     build(t);
-    arm_window(1);
-    pthread_t tid;
-    assert_int_equal(pthread_create(&tid, NULL, pinner, NULL), 0);
-    cycle_through_window(t);
-    pthread_join(tid, NULL);
-    heap->relocation_hook = NULL;
+    run_in_window(t, 1, pinner);
     for (int i = 0; i < 3; i++)
         rgc_collect(t, RGC_COLLECT_FULL);
     node *n = rgc_load_elem(t, rgc_load(t, &root), 7);

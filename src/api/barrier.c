@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "object/header.h"
 #include "relocate/relocate.h"
+#include "relocate/remap.h"
 #include "rgc_heap.h"
 
 /* A mutator's copies go into its TLAB, refilled without polling (and with
@@ -49,20 +50,17 @@ static void tlab_copy_undo(void *ctx, uintptr_t p, size_t bytes)
     t->fast.tlab_top = p;
 }
 
-/* The current address of a stale reference's object. */
+/* The current address of a stale reference's object, relocating it if
+ * no one has yet. */
 static uintptr_t forward(struct rgc_thread *t, uintptr_t addr)
 {
     struct rgc_heap *heap = t->heap;
-    struct region_table *rt = &heap->regions;
-    uintptr_t start = object_start((void *)addr);
-    if (!addr || !heap_contains(rt, start))
-        return addr; /* not ours: whoever checks the reference reports it */
-    struct region *r = region_of(rt, start);
-    if (!r->forwarding)
+    struct region *r = forwarded_region(&heap->regions, addr);
+    if (!r)
         return addr;
     struct copier c = {tlab_copy_alloc, tlab_copy_undo, t};
     size_t copied = 0;
-    uintptr_t to = relocate_object(r, start, &c, &copied);
+    uintptr_t to = relocate_object(r, object_start((void *)addr), &c, &copied);
     if (copied) {
         t->load_relocations++;
         HEAP_ADD(heap->bytes_copied, copied);
@@ -82,13 +80,8 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
                   "pointer kept across a safepoint (use a handle)",
                   (void *)slot, (unsigned long long)bits);
     t->load_slow++;
-    uintptr_t healed =
-        forward(t, bits & RGC__ADDR_MASK) | t->fast.good_color;
-    /* Never over a newer value: if the slot changed, ours is still the
-     * value this load read, forwarded. */
-    __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
-                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-    return healed;
+    uintptr_t to = forward(t, bits & RGC__ADDR_MASK);
+    return heal_slot_to(slot, bits, to | t->fast.good_color);
 }
 
 void rgc__satb_record(rgc_thread *t, rgc_ref *slot)

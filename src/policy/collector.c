@@ -265,7 +265,7 @@ bool collector_should_start(const struct rgc_heap *heap)
 /* The relocate-start pause: O(threads + regions), no copying.  Roots are
  * not touched: every root is a colored slot read through the load barrier,
  * so a stale root is healed (its object relocated) when it is next loaded,
- * or by the next marking (docs/design.md, "Concurrent relocation"). */
+ * or by the next marking (docs/design.md, "Roots"). */
 static void relocate_start(struct rgc_heap *heap, struct cycle *c)
 {
     struct region_table *rt = &heap->regions;

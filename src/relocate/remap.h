@@ -19,31 +19,49 @@
 #include "object/header.h"
 #include "relocate/forwarding.h"
 
+/* The region of the object a stale reference to payload address addr
+ * names, if that region has a forwarding table; NULL otherwise (null, not
+ * ours — whoever checks the reference reports it —, or never relocated). */
+static inline struct region *forwarded_region(const struct region_table *rt,
+                                              uintptr_t addr)
+{
+    uintptr_t start = object_start((void *)addr);
+    if (!addr || !heap_contains(rt, start))
+        return NULL;
+    struct region *r = region_of(rt, start);
+    return r->forwarding ? r : NULL;
+}
+
 /* The current payload address of the object a stale reference names. */
 static inline uintptr_t remap_address(const struct region_table *rt,
                                       uintptr_t addr)
 {
+    const struct region *r = forwarded_region(rt, addr);
     uintptr_t start = object_start((void *)addr);
-    if (!heap_contains(rt, start))
-        return addr; /* not ours: whoever checks the reference reports it */
-    const struct region *r = region_of(rt, start);
-    uintptr_t to = r->forwarding
-                       ? forwarding_find(r->forwarding,
-                                         region_word_index(r, start))
-                       : 0;
+    uintptr_t to = r ? forwarding_find(r->forwarding,
+                                       region_word_index(r, start))
+                     : 0;
     return to ? (uintptr_t)object_payload(to) : addr;
 }
 
-/* Replace the stale value `bits` of slot with its healed form, unless the
- * slot changed meanwhile (a newer value is never overwritten).  Returns the
- * healed value. */
-static inline uintptr_t heal_slot(const struct region_table *rt, rgc_ref *slot,
-                                  uintptr_t bits, uintptr_t good_color)
+/* Store `healed` (the good form of the stale value `bits`) into slot,
+ * unless the slot changed meanwhile: a newer value is never overwritten.
+ * Release: a thread that loads the healed slot sees the copy behind it.
+ * Returns healed (the value this load read, forwarded). */
+static inline uintptr_t heal_slot_to(rgc_ref *slot, uintptr_t bits,
+                                     uintptr_t healed)
 {
-    uintptr_t healed = remap_address(rt, bits & RGC__ADDR_MASK) | good_color;
     __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return healed;
+}
+
+/* heal_slot_to with the remapped value (lookup only). */
+static inline uintptr_t heal_slot(const struct region_table *rt, rgc_ref *slot,
+                                  uintptr_t bits, uintptr_t good_color)
+{
+    return heal_slot_to(
+        slot, bits, remap_address(rt, bits & RGC__ADDR_MASK) | good_color);
 }
 
 #endif
