@@ -58,6 +58,9 @@ typedef struct rgc_config {
     bool checkmark;               /* after marking, re-trace from the roots
                                      in the pause and abort if a reachable
                                      object is unmarked (testing)          */
+    unsigned chaos;               /* nonzero: a seed; inject random delays
+                                     and failures where threads meet
+                                     (testing; docs/api.md)                */
     rgc_oom_fn oom_callback;      /* called before an allocation fails      */
     void *oom_ctx;
 } rgc_config;

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "base/chaos.h"
 #include "base/error.h"
 #include "object/header.h"
 #include "relocate/relocate.h"
@@ -30,6 +31,8 @@ static uintptr_t tlab_copy_alloc(void *ctx, size_t bytes)
 {
     struct rgc_thread *t = ctx;
     struct rgc_heap *heap = t->heap;
+    if (chaos_fail(CHAOS_FAIL_MUTATOR_COPY, t))
+        return 0;
     if (t->fast.tlab_top + bytes > t->tlab_end) {
         heap_count_allocated(heap, tlab_retire(t));
         if (!tlab_refill(t, &heap->regions, &heap->spare_regions, bytes,
@@ -81,6 +84,7 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
                   (void *)slot, (unsigned long long)bits);
     t->load_slow++;
     uintptr_t to = forward(t, bits & RGC__ADDR_MASK);
+    chaos_point(CHAOS_HEAL, slot);
     return heal_slot_to(slot, bits, to | t->fast.good_color);
 }
 

@@ -116,6 +116,7 @@ static const struct option options[] = {
     OPT("poison", BOOL, poison),
     OPT("log", BOOL, log),
     OPT("checkmark", BOOL, checkmark),
+    OPT("chaos", COUNT, chaos),
 };
 
 /* A decimal number and the rest of the string; false if s starts with no

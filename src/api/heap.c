@@ -6,6 +6,7 @@
 
 #include "api/config.h"
 #include "thread/thread_check.h"
+#include "base/chaos.h"
 #include "base/error.h"
 #include "base/meta.h"
 #include "object/header.h"
@@ -67,6 +68,7 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     heap->regions.reserve = heap->regions.count / 20 > 2
                                 ? heap->regions.count / 20
                                 : 2;
+    chaos_begin(cfg.chaos);
     return heap;
 }
 
@@ -97,6 +99,7 @@ void rgc_heap_destroy(rgc_heap *heap)
     region_table_destroy(&heap->regions);
     type_table_destroy(&heap->types);
     global_roots_destroy(&heap->roots);
+    chaos_end(heap->config.chaos);
     rgc_meta_free(heap);
 }
 
@@ -198,6 +201,7 @@ int rgc_blocking_enter(rgc_thread *t)
 {
     if (!thread_check(t, "rgc_blocking_enter"))
         return RGC_ESTATE;
+    chaos_point(CHAOS_BLOCKING_ENTER, t);
     t->blocking = true;
     /* Marking must not wait for a thread that may block for long. */
     satb_flush(&t->satb, &t->heap->satb);
@@ -213,6 +217,7 @@ int rgc_blocking_leave(rgc_thread *t)
                         t && t->magic == RGC_THREAD_MAGIC && !t->blocking
                             ? "the thread is not in a blocking region"
                             : "the thread is not attached to this OS thread");
+    chaos_point(CHAOS_BLOCKING_LEAVE, t);
     thread_online(&t->heap->safepoint, t);
     t->blocking = false;
     return RGC_OK;

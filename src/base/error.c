@@ -1,6 +1,8 @@
 /* error.c — the per-thread last-error buffer and fatal reports. */
 #include "base/error.h"
 
+#include "base/chaos.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,5 +31,8 @@ void rgc_fatal(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+    if (chaos_seed()) /* so the failing schedule can be asked for again */
+        fprintf(stderr, "rgc: chaos seed %u (RGC_OPTIONS=chaos=%u)\n",
+                chaos_seed(), chaos_seed());
     abort();
 }

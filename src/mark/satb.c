@@ -1,11 +1,13 @@
 /* satb.c — the lock-free queue of full SATB buffers. */
 #include "mark/satb.h"
 
+#include "base/chaos.h"
 #include "base/error.h"
 #include "base/meta.h"
 
 void satb_queue_push(struct satb_queue *q, struct satb_buffer *b)
 {
+    chaos_point(CHAOS_SATB_PUSH, b);
     struct satb_buffer *head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
     do
         b->next = head;
@@ -55,6 +57,7 @@ void satb_record(struct satb_buffer **buf, struct satb_queue *q,
 
 void satb_flush(struct satb_buffer **buf, struct satb_queue *q)
 {
+    chaos_point(CHAOS_SATB_FLUSH, *buf);
     if (*buf && (*buf)->count) {
         satb_queue_push(q, *buf);
         *buf = NULL;

@@ -4,6 +4,7 @@
 
 #include <sched.h>
 
+#include "base/chaos.h"
 #include "base/meta.h"
 
 #define FORWARDING_CLOSED 0x80000000u
@@ -49,6 +50,7 @@ uintptr_t forwarding_insert(struct forwarding *f, size_t word, uintptr_t to)
         if (seen == 0 &&
             __atomic_compare_exchange_n(&e->key, &seen, key, false,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            chaos_point(CHAOS_FORWARDING_INSERT, f);
             /* Release: whoever finds the target sees the copy behind it. */
             __atomic_store_n(&e->to, to, __ATOMIC_RELEASE);
             return to;
@@ -61,6 +63,7 @@ uintptr_t forwarding_insert(struct forwarding *f, size_t word, uintptr_t to)
 uintptr_t forwarding_find(const struct forwarding *f, size_t word)
 {
     uint32_t key = (uint32_t)word + 1;
+    chaos_point(CHAOS_FORWARDING_FIND, f);
     for (size_t i = hash(word) & f->mask;; i = (i + 1) & f->mask) {
         uint32_t seen = __atomic_load_n(&f->entries[i].key, __ATOMIC_ACQUIRE);
         if (seen == key)
@@ -75,6 +78,7 @@ uintptr_t forwarding_find(const struct forwarding *f, size_t word)
  * the closed bit and stays out. */
 bool forwarding_retain(struct forwarding *f)
 {
+    chaos_point(CHAOS_FORWARDING_RETAIN, f);
     uint32_t u = __atomic_load_n(&f->users, __ATOMIC_SEQ_CST);
     do {
         if (u & FORWARDING_CLOSED)
@@ -95,10 +99,12 @@ void forwarding_close(struct forwarding *f)
     /* A user copies one object and leaves; it never blocks meanwhile. */
     while (__atomic_load_n(&f->users, __ATOMIC_ACQUIRE) != FORWARDING_CLOSED)
         sched_yield();
+    chaos_point(CHAOS_FORWARDING_CLOSE, f);
 }
 
 void forwarding_set_done(struct forwarding *f)
 {
+    chaos_point(CHAOS_FORWARDING_DONE, f);
     __atomic_store_n(&f->done, true, __ATOMIC_RELEASE);
 }
 

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "base/chaos.h"
 #include "base/error.h"
 #include "mark/mark.h"
 #include "object/header.h"
@@ -78,6 +79,9 @@ static uintptr_t destination_alloc(void *ctx, size_t bytes)
     if (!r || r->end - r->top < bytes) {
         if (r)
             region_set_state(r, REGION_FULL);
+        d->region = NULL;
+        if (chaos_fail(CHAOS_FAIL_DESTINATION, d))
+            return 0;
         r = d->region = region_table_take_reserve(d->rt, REGION_ALLOC);
         if (!r)
             return 0;

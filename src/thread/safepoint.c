@@ -11,6 +11,7 @@
 
 #include <urcu/urcu-qsbr.h>
 
+#include "base/chaos.h"
 #include "base/clock.h"
 
 int safepoint_init(struct safepoint *sp)
@@ -51,6 +52,7 @@ static void run_handshake(struct safepoint *sp, struct rgc_thread *t)
 {
     if (!t->handshake)
         return;
+    chaos_point(CHAOS_HANDSHAKE, t);
     t->handshake(t, t->handshake_ctx);
     t->handshake = NULL;
     __atomic_store_n(&t->fast.poll, is_stopped(sp), __ATOMIC_RELAXED);
@@ -85,6 +87,7 @@ void safepoint_park(struct safepoint *sp, struct rgc_thread *t)
 
 void safepoint_attach(struct safepoint *sp, struct rgc_thread *t)
 {
+    chaos_point(CHAOS_ATTACH, t);
     urcu_qsbr_register_thread();
     thread_offline(sp, t); /* never hold up a pause while queueing */
     pthread_mutex_lock(&sp->threads_lock);
@@ -97,6 +100,7 @@ void safepoint_attach(struct safepoint *sp, struct rgc_thread *t)
 
 void safepoint_detach(struct safepoint *sp, struct rgc_thread *t)
 {
+    chaos_point(CHAOS_DETACH, t);
     thread_offline(sp, t);
     pthread_mutex_lock(&sp->threads_lock);
     for (struct rgc_thread **p = &sp->threads; *p; p = &(*p)->next)
@@ -139,6 +143,7 @@ uint64_t safepoint_stop_world(struct safepoint *sp)
     for (struct rgc_thread *t = sp->threads; t; t = t->next)
         arm(t);
     pthread_mutex_unlock(&sp->lock);
+    chaos_point(CHAOS_STOP_WORLD, sp);
     urcu_qsbr_synchronize_rcu();
     pthread_mutex_lock(&sp->lock); /* happens-after every thread's offline */
     pthread_mutex_unlock(&sp->lock);
@@ -147,6 +152,7 @@ uint64_t safepoint_stop_world(struct safepoint *sp)
 
 void safepoint_resume_world(struct safepoint *sp)
 {
+    chaos_point(CHAOS_RESUME_WORLD, sp);
     pthread_mutex_lock(&sp->lock);
     __atomic_store_n(&sp->stopped, false, __ATOMIC_SEQ_CST);
     for (struct rgc_thread *t = sp->threads; t; t = t->next)

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "base/chaos.h"
 #include "thread/thread.h"
 
 size_t tlab_used(const struct rgc_thread *t)
@@ -96,6 +97,7 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
                  struct spare_regions *spares, size_t bytes, size_t tlab_size)
 {
     struct region *r = t->alloc_region;
+    chaos_point(CHAOS_TLAB_REFILL, t);
     if (!r || r->end - r->top < bytes) {
         tlab_retire_region(t);
         r = take_spare(spares, bytes);
