@@ -18,6 +18,13 @@
  *     is refused;
  *   - in place: with the hook that makes workers slide every set region
  *     within itself, the nodes move down inside their region, unchanged.
+ *   - the from-space race, forced with a chaos hook in both of its paths:
+ *     a mutator that cannot copy a node (its copy fails, or the table is
+ *     already closed for a slide) waits for the region's worker; the
+ *     worker publishes the node's entry and marks the table done exactly
+ *     between two steps of the mutator's wait.  The mutator must return
+ *     the node's new address, never the old one; and one held before the
+ *     slid region is done may pin what it loaded there;
  *   - roots registered and unregistered by an unattached thread while the
  *     driver's pauses visit them (the root array's lock; TSan checks it).
  * Every cycle runs the verifier (at relocate start and after relocation).
@@ -35,7 +42,9 @@
 
 #include <rgc.h>
 
+#include "base/chaos.h"
 #include "object/header.h"
+#include "relocate/forwarding.h"
 #include "rgc_heap.h"
 
 #define NODES 200
@@ -171,7 +180,10 @@ static void *window_thread(void *arg)
 
 /* Run `threads` threads through the window of the next concurrent cycle:
  * cycles run (t waiting for them) until one has held the window — the
- * first may have been under way already when the hook was armed. */
+ * first may have been under way already when the hook was armed.
+ * Not under chaos: the window holds the workers back while the threads
+ * must copy, and chaos fails mutators' copies (they would wait for a
+ * worker forever); those tests force their interleaving themselves. */
 static void run_in_window(rgc_thread *t, int threads, window_fn body)
 {
     pthread_mutex_lock(&lock);
@@ -214,6 +226,8 @@ static void racer(rgc_thread *t, int me)
 static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
 {
     (void)state;
+    if (heap->config.chaos)
+        skip();
     rgc_thread *t = rgc_thread_attach(heap);
     build(t);
     rgc_heap_stats s0, s1;
@@ -281,6 +295,8 @@ static void pinner(rgc_thread *t, int me)
 static void pinning_during_relocation_pins_the_copy(void **state)
 {
     (void)state;
+    if (heap->config.chaos)
+        skip();
     rgc_thread *t = rgc_thread_attach(heap);
     build(t);
     run_in_window(t, 1, pinner);
@@ -336,6 +352,171 @@ static void in_place_relocation_slides_within_the_region(void **state)
     for (size_t i = 0; i < NODES; i++)
         check_node(rgc_load_elem(t, a, i), i);
     assert_int_equal(rgc_thread_detach(t), RGC_OK);
+}
+
+/* ---- the from-space race, forced ---- */
+
+#define RACE_NODE 7
+
+enum race_path {
+    COPY_FAILS,   /* the mutator retains the table, its copy fails */
+    TABLE_CLOSED, /* the worker closed the table to slide the region */
+    SLIDE_PIN,    /* TABLE_CLOSED, but the worker is held before done
+                     until the mutator has pinned what it loaded */
+};
+
+static struct {
+    enum race_path path;
+    rgc_thread *mutator;
+    struct forwarding *target; /* the table of RACE_NODE's region */
+    int window, array_loaded, closed, waiting, pinned; /* steps (atomic) */
+} race;
+
+static void reach(int *step)
+{
+    __atomic_store_n(step, 1, __ATOMIC_SEQ_CST);
+}
+
+static void await(int *step)
+{
+    while (!__atomic_load_n(step, __ATOMIC_SEQ_CST))
+        sched_yield();
+}
+
+/* Only the points of the target table and the racing mutator matter; the
+ * worker completes the node's region (entry, done) while the mutator is
+ * held at its wait point. */
+static bool race_hook(void *ctx, enum chaos_point point, const void *subject)
+{
+    (void)ctx;
+    switch (point) {
+    case CHAOS_FAIL_MUTATOR_COPY:
+        return race.path == COPY_FAILS && subject == race.mutator &&
+               __atomic_load_n(&race.array_loaded, __ATOMIC_SEQ_CST);
+    case CHAOS_FORWARDING_CLOSE:
+        if (race.path != COPY_FAILS && subject == race.target) {
+            reach(&race.closed);
+            await(&race.waiting);
+        }
+        return false;
+    case CHAOS_FORWARDING_WAIT:
+        if (subject == race.target) {
+            reach(&race.waiting);
+            while (race.path != SLIDE_PIN && !forwarding_done(race.target))
+                sched_yield();
+        }
+        return false;
+    case CHAOS_FORWARDING_DONE:
+        if (race.path == SLIDE_PIN && subject == race.target)
+            await(&race.pinned);
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* The driver, between relocate start and the workers: the set's tables
+ * exist.  Hold the workers until the mutator has the array (it shares
+ * the node's region, and must not be the object that races) and, for
+ * copy-out, until the mutator waits for the node. */
+static void open_race(struct rgc_heap *h, void *ctx)
+{
+    (void)ctx;
+    struct region *r =
+        region_of(&h->regions, object_start((void *)before[RACE_NODE]));
+    assert_true(r->in_relocation_set);
+    race.target = r->forwarding;
+    reach(&race.window);
+    await(&race.array_loaded);
+    if (race.path == COPY_FAILS)
+        await(&race.waiting);
+}
+
+static uintptr_t race_seen, race_again;
+static bool race_pin_in_set;
+static int race_pin_rc; /* asserted by the main thread */
+
+static void *race_mutator(void *arg)
+{
+    (void)arg;
+    rgc_thread *t = rgc_thread_attach(heap);
+    assert_non_null(t);
+    race.mutator = t;
+    rgc_blocking_enter(t);
+    await(&race.window);
+    rgc_blocking_leave(t);
+    void *a = rgc_load(t, &root); /* copied by this thread */
+    reach(&race.array_loaded);
+    if (race.path != COPY_FAILS)
+        await(&race.closed);
+    race_seen = (uintptr_t)rgc_load_elem(t, a, RACE_NODE);
+    if (race.path == SLIDE_PIN) {
+        /* The region is still being slid: what the load returned is
+         * current, and pinning it must work. */
+        race_pin_in_set =
+            region_of(&heap->regions, race_seen)->in_relocation_set;
+        race_pin_rc = rgc_pin(t, (void *)race_seen);
+        reach(&race.pinned);
+    }
+    race_again = (uintptr_t)rgc_load_elem(t, a, RACE_NODE); /* healed */
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+    return NULL;
+}
+
+static void force_race(enum race_path path)
+{
+    rgc_thread *t = rgc_thread_attach(heap);
+    build(t);
+    race = (__typeof__(race)){.path = path};
+    heap->relocate_in_place = path != COPY_FAILS; /* slide everything */
+    heap->relocation_hook = open_race;
+    chaos_set_hook(race_hook, NULL);
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, race_mutator, NULL), 0);
+    driver_wait(heap, t); /* a cycle that may have started before build */
+    while (!__atomic_load_n(&race.window, __ATOMIC_SEQ_CST))
+        driver_wait(heap, t);
+    pthread_join(tid, NULL);
+    chaos_set_hook(NULL, NULL);
+    heap->relocation_hook = NULL;
+    heap->relocate_in_place = 0;
+
+    /* The mutator saw the node where it is now, not where it was. */
+    assert_int_not_equal(race_seen, before[RACE_NODE]);
+    assert_int_equal(race_again, race_seen);
+    void *a = rgc_load(t, &root);
+    assert_int_equal((uintptr_t)rgc_load_elem(t, a, RACE_NODE), race_seen);
+    check_node((node *)race_seen, RACE_NODE);
+    rgc_collect(t, RGC_COLLECT_FULL); /* verifier; the node is one object */
+    a = rgc_load(t, &root);
+    for (size_t i = 0; i < NODES; i++)
+        check_node(rgc_load_elem(t, a, i), i);
+    if (path == SLIDE_PIN) { /* pinned while still in the set; stayed put */
+        assert_true(race_pin_in_set);
+        assert_int_equal(race_pin_rc, RGC_OK);
+        assert_int_equal((uintptr_t)rgc_load_elem(t, a, RACE_NODE),
+                         race_seen);
+        assert_int_equal(rgc_unpin(t, (void *)race_seen), RGC_OK);
+    }
+    assert_int_equal(rgc_thread_detach(t), RGC_OK);
+}
+
+static void race_copy_fails_then_worker_finishes(void **state)
+{
+    (void)state;
+    force_race(COPY_FAILS);
+}
+
+static void race_table_closed_then_slide_finishes(void **state)
+{
+    (void)state;
+    force_race(TABLE_CLOSED);
+}
+
+static void pin_while_region_slides(void **state)
+{
+    (void)state;
+    force_race(SLIDE_PIN);
 }
 
 /* ---- root registration while cycles run ---- */
@@ -399,6 +580,12 @@ int main(void)
             pinning_during_relocation_pins_the_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(
             in_place_relocation_slides_within_the_region, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            race_copy_fails_then_worker_finishes, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            race_table_closed_then_slide_finishes, setup, teardown),
+        cmocka_unit_test_setup_teardown(pin_while_region_slides, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(roots_register_while_cycles_run,
                                         setup, teardown),
     };

@@ -259,8 +259,12 @@ int rgc_pin(rgc_thread *t, void *obj)
     struct region *r = object_region(t->heap, obj, "rgc_pin");
     if (!r)
         return RGC_EINVAL;
+    /* In the relocation set, only objects a slide has put in their final
+     * place are current (rgc_load returned them); anything else there is
+     * from-space. */
     if (__atomic_load_n(&t->heap->relocating, __ATOMIC_RELAXED) &&
-        __atomic_load_n(&r->in_relocation_set, __ATOMIC_RELAXED))
+        __atomic_load_n(&r->in_relocation_set, __ATOMIC_RELAXED) &&
+        object_start(obj) >= __atomic_load_n(&r->settled, __ATOMIC_ACQUIRE))
         return rgc_fail(RGC_EINVAL,
                         "rgc_pin: %p is being relocated: it was reached "
                         "through a raw pointer kept across a safepoint (load "

@@ -54,6 +54,9 @@ struct region {
     bool poisoned;
     bool in_relocation_set;  /* atomic: rgc_pin reads it              */
     bool slid;               /* relocated in place since it was taken    */
+    uintptr_t settled;       /* atomic; in the relocation set: objects
+                                below it were slid to their final place
+                                (bottom until a slide starts)            */
     size_t live_bytes;       /* marked bytes (set by the last mark)        */
     size_t live_objects;
     uint64_t *marks;         /* one bit per word from bottom, or NULL     */

@@ -15,8 +15,11 @@
  *   - the worker that owns the region closes it, which waits until no
  *     mutator holds it: after that nobody but the worker reads or writes
  *     the region, so it can free the memory or slide objects within it;
- *   - once every live object has an entry the table is done: a miss then
- *     means "not moved" (remap.h), before that it means "not yet".
+ *   - the owner marks the table done once every live object of the
+ *     region has an entry — objects a slide leaves where they were get an
+ *     entry to themselves —, so after done a miss is a broken invariant
+ *     (fatal, naming the object), never "not moved"; before done it means
+ *     "not yet".  Read done first, then look up (relocate_object).
  * The table outlives the region's memory: it is needed to remap stale
  * references until the next marking has healed them all.
  */

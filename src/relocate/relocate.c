@@ -53,13 +53,25 @@ uintptr_t relocate_object(struct region *r, uintptr_t start,
         if (to)
             return to;
     }
-    /* Closed, or no room: the region's worker moves it. */
-    while (!(to = forwarding_find(f, word))) {
-        if (forwarding_done(f))
-            return start; /* every live object has an entry: not moved */
+    /* Closed, or no room: the region's worker moves it.  Done is read
+     * before the lookup, never after: the worker marks the table done only
+     * once every live object has an entry (slid objects included, even
+     * one that stays where it was), so a lookup that follows a done table
+     * cannot miss.  (Read the other way round, the worker can publish the
+     * entry and finish between a miss and the check, and the caller would
+     * be handed from-space.) */
+    for (;;) {
+        bool done = forwarding_done(f);
+        chaos_point(CHAOS_FORWARDING_WAIT, f);
+        if ((to = forwarding_find(f, word)))
+            return to;
+        if (done)
+            rgc_fatal("object %p (region %u) has no forwarding entry, but "
+                      "its region is relocated: it was not live at the last "
+                      "mark, so no reference to it should exist",
+                      (void *)start, r->index);
         sched_yield();
     }
-    return to;
 }
 
 /* ---- the workers' pass ---- */
@@ -135,6 +147,8 @@ static void slide(void *ctx, struct region *r, uintptr_t start)
     size_t bytes = object_footprint(header_payload(object_header_at(start)));
     if (p->compact != start)
         memmove((void *)p->compact, (void *)start, bytes);
+    /* Settled before published: whoever finds the entry may pin it. */
+    __atomic_store_n(&r->settled, p->compact + bytes, __ATOMIC_RELEASE);
     if (forwarding_insert(r->forwarding, word, p->compact) != p->compact)
         rgc_fatal("object %p was forwarded while its region was closed",
                   (void *)start);

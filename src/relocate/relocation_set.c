@@ -56,6 +56,7 @@ int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
             !(r->forwarding = forwarding_create(r->live_objects)))
             continue;
         rs->live_bytes += r->live_bytes;
+        __atomic_store_n(&r->settled, r->bottom, __ATOMIC_RELAXED);
         __atomic_store_n(&r->in_relocation_set, true, __ATOMIC_RELAXED);
         rs->regions[rs->count++] = r;
     }

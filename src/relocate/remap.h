@@ -15,6 +15,7 @@
 #ifndef RGC_RELOCATE_REMAP_H
 #define RGC_RELOCATE_REMAP_H
 
+#include "base/error.h"
 #include "heap/region_table.h"
 #include "object/header.h"
 #include "relocate/forwarding.h"
@@ -32,16 +33,26 @@ static inline struct region *forwarded_region(const struct region_table *rt,
     return r->forwarding ? r : NULL;
 }
 
-/* The current payload address of the object a stale reference names. */
+/* The current payload address of the object a stale reference names.  A
+ * region's table is done except in the relocate-start verifier's pause,
+ * before anything was copied: a miss there means "not yet moved", a miss
+ * in a done table is a reference to an object that was not live. */
 static inline uintptr_t remap_address(const struct region_table *rt,
                                       uintptr_t addr)
 {
     const struct region *r = forwarded_region(rt, addr);
+    if (!r)
+        return addr;
+    bool done = forwarding_done(r->forwarding);
     uintptr_t start = object_start((void *)addr);
-    uintptr_t to = r ? forwarding_find(r->forwarding,
-                                       region_word_index(r, start))
-                     : 0;
-    return to ? (uintptr_t)object_payload(to) : addr;
+    uintptr_t to = forwarding_find(r->forwarding, region_word_index(r, start));
+    if (to)
+        return (uintptr_t)object_payload(to);
+    if (done)
+        rgc_fatal("stale reference %p: its region %u was relocated, and the "
+                  "object has no forwarding entry (it was not live)",
+                  (void *)addr, r->index);
+    return addr;
 }
 
 /* Store `healed` (the good form of the stale value `bits`) into slot,
