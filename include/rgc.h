@@ -247,6 +247,9 @@ typedef struct rgc_heap_stats {
      * pause and detach (so as of the last one): */
     uint64_t load_slow_paths;     /* loads that found a stale reference   */
     uint64_t load_relocations;    /* objects the load barrier copied      */
+    uint64_t load_waits;          /* stale loads that could not copy (no
+                                     room, or the region was being slid)
+                                     and waited for the region's worker   */
     uint64_t regions_in_place;    /* set regions compacted within
                                      themselves (no free region to copy to) */
 } rgc_heap_stats;

@@ -130,6 +130,7 @@ enum gc_field {
     GC_COPIED,
     GC_LOAD_SLOW,
     GC_LOAD_RELOCATIONS,
+    GC_LOAD_WAITS,
     GC_ALLOCATED,
     GC_COMMITTED,
 };
@@ -167,6 +168,7 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     case GC_COPIED: fmt_bytes(c, st->bytes_copied); break;
     case GC_LOAD_SLOW: fmt_u64(c, st->load_slow_paths); break;
     case GC_LOAD_RELOCATIONS: fmt_u64(c, st->load_relocations); break;
+    case GC_LOAD_WAITS: fmt_u64(c, st->load_waits); break;
     case GC_ALLOCATED: fmt_bytes(c, st->bytes_allocated); break;
     case GC_COMMITTED: fmt_bytes(c, st->committed); break;
     }
@@ -200,6 +202,7 @@ void table_gc_rows(FILE *out, const struct report *rep)
         {"bytes copied", GC_COPIED},
         {"  load slow paths", GC_LOAD_SLOW},
         {"  load relocations", GC_LOAD_RELOCATIONS},
+        {"  load waits", GC_LOAD_WAITS},
         {"bytes allocated", GC_ALLOCATED},
         {"committed at end", GC_COMMITTED},
     };

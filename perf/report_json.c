@@ -80,6 +80,7 @@ static void json_gc(FILE *out, const struct gc_result *gc)
     json_u64(out, "bytes_copied", st->bytes_copied, true);
     json_u64(out, "load_slow_paths", st->load_slow_paths, true);
     json_u64(out, "load_relocations", st->load_relocations, true);
+    json_u64(out, "load_waits", st->load_waits, true);
     json_u64(out, "bytes_allocated", st->bytes_allocated, true);
     json_u64(out, "regions_freed", st->regions_freed, true);
     json_u64(out, "heap_max", st->heap_max, true);

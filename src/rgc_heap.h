@@ -62,8 +62,10 @@ struct rgc_heap {
     uint64_t alloc_stalls;
     uint64_t regions_in_place;  /* relocated by sliding within themselves */
     uint64_t load_slow;         /* load barrier slow paths taken, and    */
-    uint64_t load_relocations;  /* objects it copied: threads' counts, as
-                                   of their last pause or detach          */
+    uint64_t load_relocations;  /* objects it copied, and                */
+    uint64_t load_waits;        /* loads that could not copy and waited
+                                   for a worker: threads' counts, as of
+                                   their last pause or detach            */
 
     /* Pacing and pause budgets (policy/collector.c), measured by the
      * cycles themselves; only the driver or a pause writes them. */
@@ -105,7 +107,8 @@ static inline void heap_count_loads(struct rgc_heap *heap, struct rgc_thread *t)
 {
     HEAP_ADD(heap->load_slow, t->load_slow);
     HEAP_ADD(heap->load_relocations, t->load_relocations);
-    t->load_slow = t->load_relocations = 0;
+    HEAP_ADD(heap->load_waits, t->load_waits);
+    t->load_slow = t->load_relocations = t->load_waits = 0;
 }
 
 /* Bytes handed to the mutator (a retired TLAB, a large object). */

@@ -1175,6 +1175,7 @@ static void run(const char *options, unsigned salt, bool in_place)
 
     rgc_heap_stats st;
     rgc_stats(heap, &st);
+    bool heap_chaos = heap->config.chaos != 0;
     unsigned long long total_ops = 0, allocs = 0, allocs_marking = 0,
                        stores = 0, stores_marking = 0, loads = 0, big = 0,
                        huge = 0, shared_ops = 0, checks = 0, collections = 0;
@@ -1213,7 +1214,8 @@ static void run(const char *options, unsigned salt, bool in_place)
             "(%llu while marking), %llu loads checked, %llu shared "
             "operations, %llu full checks; max live %zu KiB private, %zu KiB "
             "shared; %llu MiB allocated, %llu MiB copied; load barrier: "
-            "%llu slow paths, %llu relocations; %llu regions in place\n",
+            "%llu slow paths, %llu relocations, %llu waits; %llu regions in "
+            "place\n",
             now_s() - t0, (unsigned long long)st.cycles, concurrent,
             (unsigned long long)st.full_cycles, collections,
             (unsigned long long)st.degenerated_cycles,
@@ -1227,6 +1229,7 @@ static void run(const char *options, unsigned salt, bool in_place)
             (unsigned long long)(st.bytes_copied >> 20),
             (unsigned long long)st.load_slow_paths,
             (unsigned long long)st.load_relocations,
+            (unsigned long long)st.load_waits,
             (unsigned long long)st.regions_in_place);
 
     rgc_heap_destroy(heap);
@@ -1246,8 +1249,11 @@ static void run(const char *options, unsigned salt, bool in_place)
         /* Mutators met stale references and relocated objects themselves,
          * while workers relocated the rest. */
         assert_true(st.load_relocations > 0);
-        if (in_place)
+        if (in_place || heap_chaos)
             assert_true(st.regions_in_place > 0);
+        /* Chaos fails mutators' copies: they wait for the workers. */
+        if (heap_chaos)
+            assert_true(st.load_waits > 0);
         /* A starved first mark end leaves work: marking resumed. */
         if (g_starve_first_mark_end)
             assert_true(mark_ends.count > concurrent);

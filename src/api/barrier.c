@@ -62,12 +62,13 @@ static uintptr_t forward(struct rgc_thread *t, uintptr_t addr)
     if (!r)
         return addr;
     struct copier c = {tlab_copy_alloc, tlab_copy_undo, t};
-    size_t copied = 0;
-    uintptr_t to = relocate_object(r, object_start((void *)addr), &c, &copied);
-    if (copied) {
+    struct relocate_outcome done = {0};
+    uintptr_t to = relocate_object(r, object_start((void *)addr), &c, &done);
+    if (done.copied) {
         t->load_relocations++;
-        HEAP_ADD(heap->bytes_copied, copied);
+        HEAP_ADD(heap->bytes_copied, done.copied);
     }
+    t->load_waits += done.waited;
     return (uintptr_t)object_payload(to);
 }
 
@@ -84,7 +85,6 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
                   (void *)slot, (unsigned long long)bits);
     t->load_slow++;
     uintptr_t to = forward(t, bits & RGC__ADDR_MASK);
-    chaos_point(CHAOS_HEAL, slot);
     return heal_slot_to(slot, bits, to | t->fast.good_color);
 }
 

@@ -32,6 +32,7 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .alloc_stall_max_ns = stall_max,
         .load_slow_paths = HEAP_GET(heap->load_slow),
         .load_relocations = HEAP_GET(heap->load_relocations),
+        .load_waits = HEAP_GET(heap->load_waits),
         .regions_in_place = HEAP_GET(heap->regions_in_place),
     };
 }

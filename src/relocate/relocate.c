@@ -33,7 +33,7 @@ static uintptr_t copy_and_forward(struct forwarding *f, size_t word,
 }
 
 uintptr_t relocate_object(struct region *r, uintptr_t start,
-                          const struct copier *c, size_t *copied)
+                          const struct copier *c, struct relocate_outcome *out)
 {
     struct forwarding *f = r->forwarding;
     size_t word = region_word_index(r, start);
@@ -47,7 +47,7 @@ uintptr_t relocate_object(struct region *r, uintptr_t start,
         if (!to) {
             size_t bytes =
                 object_footprint(header_payload(object_header_at(start)));
-            to = copy_and_forward(f, word, start, bytes, c, copied);
+            to = copy_and_forward(f, word, start, bytes, c, &out->copied);
         }
         forwarding_release(f);
         if (to)
@@ -60,6 +60,7 @@ uintptr_t relocate_object(struct region *r, uintptr_t start,
      * cannot miss.  (Read the other way round, the worker can publish the
      * entry and finish between a miss and the check, and the caller would
      * be handed from-space.) */
+    out->waited = true;
     for (;;) {
         bool done = forwarding_done(f);
         chaos_point(CHAOS_FORWARDING_WAIT, f);

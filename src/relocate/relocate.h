@@ -35,12 +35,18 @@ struct copier {
     void *ctx;
 };
 
+/* What one relocate_object call did, for the caller's statistics. */
+struct relocate_outcome {
+    size_t copied; /* bytes of the copy this call made and published */
+    bool waited;   /* it could not copy: it waited for the worker     */
+};
+
 /* The current start of the live object at start, in region r of the
- * relocation set: its copy if there is one, else a new copy made with c
- * (*copied set to its bytes).  If the region is closed, or c has no room,
- * the worker that owns the region moves the object: wait for it. */
+ * relocation set: its copy if there is one, else a new copy made with c.
+ * If the region is closed, or c has no room, the worker that owns the
+ * region moves the object: wait for it. */
 uintptr_t relocate_object(struct region *r, uintptr_t start,
-                          const struct copier *c, size_t *copied);
+                          const struct copier *c, struct relocate_outcome *out);
 
 struct relocation_result {
     size_t copied;         /* bytes copied out by workers                 */

@@ -15,6 +15,7 @@
 #ifndef RGC_RELOCATE_REMAP_H
 #define RGC_RELOCATE_REMAP_H
 
+#include "base/chaos.h"
 #include "base/error.h"
 #include "heap/region_table.h"
 #include "object/header.h"
@@ -62,6 +63,7 @@ static inline uintptr_t remap_address(const struct region_table *rt,
 static inline uintptr_t heal_slot_to(rgc_ref *slot, uintptr_t bits,
                                      uintptr_t healed)
 {
+    chaos_point(CHAOS_HEAL, slot); /* a store may land meanwhile */
     __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return healed;

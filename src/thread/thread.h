@@ -59,7 +59,7 @@ struct rgc_thread {
     struct satb_buffer *satb;     /* old values recorded while marking    */
     /* Load barrier counts since the last pause (or attach); each pause
      * and detach adds them to the heap's totals. */
-    uint64_t load_slow, load_relocations;
+    uint64_t load_slow, load_relocations, load_waits;
 };
 
 /* ---- TLAB (thread/tlab.c) ---- */
