@@ -252,6 +252,18 @@ typedef struct rgc_heap_stats {
                                      and waited for the region's worker   */
     uint64_t regions_in_place;    /* set regions compacted within
                                      themselves (no free region to copy to) */
+    /* The collector's own memory, outside the heap, now (requested sizes,
+     * before the allocator's rounding): */
+    size_t metadata_bytes;        /* the sum of the four below            */
+    size_t metadata_peak_bytes;   /* the highest metadata_bytes so far    */
+    size_t region_table_bytes;    /* per-region records, free/committed sets:
+                                     fixed at creation                    */
+    size_t bitmap_bytes;          /* mark bitmaps: 1/64 of each region that
+                                     can hold marked objects              */
+    size_t forwarding_bytes;      /* forwarding tables of the last
+                                     relocation, kept until the next mark ends */
+    size_t satb_bytes;            /* SATB buffers (8 KiB each) being filled
+                                     or queued for the marker             */
 } rgc_heap_stats;
 
 void rgc_stats(rgc_heap *heap, rgc_heap_stats *out);

@@ -178,7 +178,7 @@ static uint64_t satb_drain(struct rgc_heap *heap)
     struct satb_buffer *list = satb_queue_take(&heap->satb);
     for (struct satb_buffer *b = list; b; b = b->next)
         values += b->count;
-    satb_buffers_free(list);
+    satb_buffers_free(&heap->satb, list);
     return values;
 }
 

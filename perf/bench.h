@@ -79,6 +79,10 @@ struct gc_result {
      * the mean of the pauses otherwise (counted in probe_merged). */
     struct histogram probe;
     uint64_t probe_merged;
+    /* Highest values seen by those reads (the library keeps the exact peak
+     * of the metadata total, stats.metadata_peak_bytes; these are
+     * sampled): */
+    size_t used_peak, bitmap_peak, forwarding_peak, satb_peak;
 };
 
 /* One mutator thread of msgbuf or mtchurn. */

@@ -133,6 +133,13 @@ enum gc_field {
     GC_LOAD_WAITS,
     GC_ALLOCATED,
     GC_COMMITTED,
+    GC_USED_PEAK,
+    GC_META_PEAK,
+    GC_META_END,
+    GC_REGION_TABLE,
+    GC_BITMAP_PEAK,
+    GC_FORWARDING_PEAK,
+    GC_SATB_PEAK,
 };
 
 static bool c_gc(cell c, const struct run_result *r, const void *arg)
@@ -171,6 +178,13 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     case GC_LOAD_WAITS: fmt_u64(c, st->load_waits); break;
     case GC_ALLOCATED: fmt_bytes(c, st->bytes_allocated); break;
     case GC_COMMITTED: fmt_bytes(c, st->committed); break;
+    case GC_USED_PEAK: fmt_bytes(c, r->gc.used_peak); break;
+    case GC_META_PEAK: fmt_bytes(c, st->metadata_peak_bytes); break;
+    case GC_META_END: fmt_bytes(c, st->metadata_bytes); break;
+    case GC_REGION_TABLE: fmt_bytes(c, st->region_table_bytes); break;
+    case GC_BITMAP_PEAK: fmt_bytes(c, r->gc.bitmap_peak); break;
+    case GC_FORWARDING_PEAK: fmt_bytes(c, r->gc.forwarding_peak); break;
+    case GC_SATB_PEAK: fmt_bytes(c, r->gc.satb_peak); break;
     }
     return true;
 }
@@ -205,6 +219,13 @@ void table_gc_rows(FILE *out, const struct report *rep)
         {"  load waits", GC_LOAD_WAITS},
         {"bytes allocated", GC_ALLOCATED},
         {"committed at end", GC_COMMITTED},
+        {"used peak (sampled)", GC_USED_PEAK},
+        {"metadata peak", GC_META_PEAK},
+        {"  metadata at end", GC_META_END},
+        {"  region table", GC_REGION_TABLE},
+        {"  bitmaps peak", GC_BITMAP_PEAK},
+        {"  forwarding peak", GC_FORWARDING_PEAK},
+        {"  SATB peak", GC_SATB_PEAK},
     };
     bool any = false;
     for (unsigned i = 0; i < rep->count; i++)

@@ -87,6 +87,16 @@ static void json_gc(FILE *out, const struct gc_result *gc)
     json_u64(out, "region_size", st->region_size, true);
     json_u64(out, "committed_bytes", st->committed, true);
     json_u64(out, "live_bytes", st->live_after_last_cycle, true);
+    json_u64(out, "used_peak_bytes", gc->used_peak, true);
+    json_u64(out, "metadata_bytes", st->metadata_bytes, true);
+    json_u64(out, "metadata_peak_bytes", st->metadata_peak_bytes, true);
+    json_u64(out, "region_table_bytes", st->region_table_bytes, true);
+    json_u64(out, "bitmap_bytes", st->bitmap_bytes, true);
+    json_u64(out, "bitmap_peak_bytes", gc->bitmap_peak, true);
+    json_u64(out, "forwarding_bytes", st->forwarding_bytes, true);
+    json_u64(out, "forwarding_peak_bytes", gc->forwarding_peak, true);
+    json_u64(out, "satb_bytes", st->satb_bytes, true);
+    json_u64(out, "satb_peak_bytes", gc->satb_peak, true);
     json_u64(out, "oom_count", st->oom_count, false);
     fputc('}', out);
 }

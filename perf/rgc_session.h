@@ -33,11 +33,22 @@ bool rgc_session_open(struct rgc_session *s, const char *options,
 bool rgc_session_open_heap(struct rgc_session *s, const char *options,
                            struct run_result *r);
 
-/* Record the pauses since the last poll.  Cheap: one rgc_stats call. */
+static inline void rgc_session_raise(size_t *peak, size_t now)
+{
+    if (now > *peak)
+        *peak = now;
+}
+
+/* Record the pauses since the last poll, and raise the sampled peaks.
+ * Cheap: one rgc_stats call. */
 static inline void rgc_session_poll(struct rgc_session *s)
 {
     rgc_heap_stats st;
     rgc_stats(s->heap, &st);
+    rgc_session_raise(&s->gc->used_peak, st.used);
+    rgc_session_raise(&s->gc->bitmap_peak, st.bitmap_bytes);
+    rgc_session_raise(&s->gc->forwarding_peak, st.forwarding_bytes);
+    rgc_session_raise(&s->gc->satb_peak, st.satb_bytes);
     if (st.pause_count == s->seen_pauses)
         return;
     uint64_t n = st.pause_count - s->seen_pauses;

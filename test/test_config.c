@@ -113,6 +113,13 @@ static void rejects_inconsistent_combinations(void **state)
     parse_bad("heap_max=4m,region_size=2m", "heap_max", "fewer than 4");
     parse_bad("region_size=1m,tlab_size=2m", "tlab_size", "region_size");
     parse_bad("tlab_size=1k", "tlab_size", "4k");
+    /* A forwarding entry holds the target's word offset in 64 minus
+     * log2(region words) + 1 bits: 1 TiB of heap with 512 MiB regions. */
+    rgc_config c;
+    rgc_config_init(&c);
+    parse_ok(&c, "heap_max=1024g,region_size=512m");
+    parse_bad("heap_max=1536g,region_size=512m", "heap_max",
+              "forwarding entry");
 }
 
 static void environment_overrides_the_config(void **state)

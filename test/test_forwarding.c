@@ -1,5 +1,7 @@
 /* test_forwarding.c — per-region forwarding tables: insert, find, absence,
- * racing inserts, and the user count that guards a region's memory. */
+ * one-word entries at the extremes of region and heap size, a table at its
+ * load factor, racing inserts, and the user count that guards a region's
+ * memory; every table's bytes are counted while it lives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,61 +14,149 @@
 
 #include "relocate/forwarding.h"
 
+#define MiB ((size_t)1 << 20)
+#define BASE ((uintptr_t)1 << 40) /* any word-aligned heap base */
+
+static struct meta_usage meta; /* every table's bytes, while it lives */
+
+static struct forwarding *create(size_t objects, size_t region_size,
+                                 uintptr_t base)
+{
+    struct forwarding *f = forwarding_create(objects, region_size, base, &meta);
+    assert_non_null(f);
+    return f;
+}
+
+static void destroy(struct forwarding *f)
+{
+    forwarding_destroy(f);
+    assert_int_equal(meta_bytes(&meta, META_FORWARDING), 0);
+}
+
 static void finds_what_was_inserted_and_nothing_else(void **state)
 {
     (void)state;
     enum { N = 10000 };
-    struct forwarding *f = forwarding_create(N);
-    assert_non_null(f);
-    assert_true(f->mask + 1 >= 2 * N);
+    struct forwarding *f = create(N, 2 * MiB, BASE);
+    assert_int_equal(meta_bytes(&meta, META_FORWARDING), forwarding_bytes(f));
     for (size_t i = 0; i < N; i++)
-        forwarding_insert(f, i * 3, 0x100000 + i * 8);
+        assert_int_equal(forwarding_insert(f, i * 3, BASE + i * 40),
+                         BASE + i * 40);
     for (size_t i = 0; i < N; i++) {
-        assert_int_equal(forwarding_find(f, i * 3), 0x100000 + i * 8);
+        assert_int_equal(forwarding_find(f, i * 3), BASE + i * 40);
         assert_int_equal(forwarding_find(f, i * 3 + 1), 0);
     }
-    assert_int_equal(forwarding_find(f, 0x3ffffff), 0);
-    forwarding_destroy(f);
+    assert_int_equal(forwarding_find(f, 2 * MiB / 8 - 1), 0);
+    destroy(f);
 }
 
 static void empty_table_finds_nothing(void **state)
 {
     (void)state;
-    struct forwarding *f = forwarding_create(0);
-    assert_non_null(f);
+    struct forwarding *f = create(0, 2 * MiB, BASE);
     assert_int_equal(forwarding_find(f, 0), 0);
-    forwarding_destroy(f);
+    destroy(f);
+}
+
+/* An entry is one word: the largest word offset of the smallest and the
+ * largest regions, and the lowest and highest addresses of the largest
+ * heap each allows (placed as high as a colored reference can point),
+ * come back exactly, and do not alias their neighbours. */
+static void packs_offsets_and_addresses_at_the_extremes(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {256 << 10, 2 * MiB, 512 * MiB};
+    static const size_t limits[] = {(size_t)1 << 51, (size_t)1 << 48,
+                                    (size_t)1 << 40};
+    for (size_t s = 0; s < 3; s++) {
+        size_t heap = forwarding_max_heap(sizes[s]);
+        assert_int_equal(heap, limits[s]);
+        uintptr_t base = ((uintptr_t)1 << 60) - heap, top = base + heap - 8;
+        size_t last = sizes[s] / 8 - 1;
+        struct forwarding *f = create(4, sizes[s], base);
+        assert_int_equal(forwarding_insert(f, last, top), top);
+        assert_int_equal(forwarding_insert(f, 0, base), base);
+        assert_int_equal(forwarding_insert(f, last / 2, top - heap / 2),
+                         top - heap / 2);
+        assert_int_equal(forwarding_find(f, last), top);
+        assert_int_equal(forwarding_find(f, 0), base);
+        assert_int_equal(forwarding_find(f, last / 2), top - heap / 2);
+        assert_int_equal(forwarding_find(f, last - 1), 0);
+        assert_int_equal(forwarding_find(f, 1), 0);
+        /* a second insert of a key returns the first one's target */
+        assert_int_equal(forwarding_insert(f, last, base + 8), top);
+        destroy(f);
+    }
+}
+
+/* A table holds exactly the objects it was created for at a load of at
+ * most 7/8 (so 8/7 entries of 8 bytes per object, plus its header): all
+ * found, and a miss among them still ends. */
+static void a_full_table_holds_its_objects(void **state)
+{
+    (void)state;
+    static const size_t counts[] = {1, 6, 7, 8, 1000, 131072};
+    const size_t words = 2 * MiB / 8;
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        size_t n = counts[c];
+        struct forwarding *f = create(n, 2 * MiB, BASE);
+        assert_true(f->capacity > n);         /* one slot stays empty */
+        assert_true(f->capacity * 7 <= n * 8 + 7); /* and no more */
+        assert_true(f->capacity * 7 >= n * 8); /* load at most 7/8 */
+        assert_int_equal(forwarding_bytes(f),
+                         sizeof *f + f->capacity * sizeof(uint64_t));
+        /* every other word: as dense as 16-byte objects are; 37 spreads
+         * the smaller sets over the region */
+        for (size_t i = 0; i < n; i++)
+            forwarding_insert(f, i * 37 * 2 % words, BASE + i * 8);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(forwarding_find(f, i * 37 * 2 % words),
+                             BASE + i * 8);
+            if (n < words / 2)
+                assert_int_equal(forwarding_find(f, i * 37 * 2 % words + 1),
+                                 0);
+        }
+        destroy(f);
+    }
 }
 
 enum { RACED = 20000 };
 static struct forwarding *raced;
 static uintptr_t winners[2][RACED];
 
+/* Relocator me (0 or 1) copies object i to its own place for it. */
+static uintptr_t copy_of(uintptr_t me, size_t i)
+{
+    return BASE + (me * RACED + i) * 8;
+}
+
 static void *race(void *arg)
 {
-    uintptr_t me = (uintptr_t)arg; /* 1 or 2 */
+    uintptr_t me = (uintptr_t)arg;
     for (size_t i = 0; i < RACED; i++)
-        winners[me - 1][i] = forwarding_insert(raced, i, me << 32 | i);
+        winners[me][i] = forwarding_insert(raced, i, copy_of(me, i));
     return NULL;
 }
 
-/* Two relocators race to forward the same objects: each object gets one
- * target, and both see the same one. */
+/* Two relocators race to forward the same objects in a table filled to
+ * its load: each object gets one target, one of the two racers' copies,
+ * and both see the same one. */
 static void racing_inserts_agree_on_one_winner(void **state)
 {
     (void)state;
-    raced = forwarding_create(RACED);
+    raced = create(RACED, 2 * MiB, BASE);
     pthread_t a, b;
-    pthread_create(&a, NULL, race, (void *)(uintptr_t)1);
-    pthread_create(&b, NULL, race, (void *)(uintptr_t)2);
+    pthread_create(&a, NULL, race, (void *)(uintptr_t)0);
+    pthread_create(&b, NULL, race, (void *)(uintptr_t)1);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
     for (size_t i = 0; i < RACED; i++) {
         assert_int_equal(winners[0][i], winners[1][i]);
         assert_int_equal(forwarding_find(raced, i), winners[0][i]);
-        assert_int_equal(winners[0][i] & 0xffffffff, i);
+        assert_true(winners[0][i] == copy_of(0, i) ||
+                    winners[0][i] == copy_of(1, i));
     }
-    forwarding_destroy(raced);
+    destroy(raced);
 }
 
 /* ---- retain / close / done ---- */
@@ -88,7 +178,7 @@ static void *closer(void *arg)
 static void close_waits_for_users_and_refuses_new_ones(void **state)
 {
     (void)state;
-    guarded = forwarding_create(4);
+    guarded = create(4, 2 * MiB, BASE);
     closed = false;
     assert_true(forwarding_retain(guarded));
     assert_true(forwarding_retain(guarded)); /* two users */
@@ -110,7 +200,7 @@ static void close_waits_for_users_and_refuses_new_ones(void **state)
     assert_false(forwarding_done(guarded));
     forwarding_set_done(guarded);
     assert_true(forwarding_done(guarded));
-    forwarding_destroy(guarded);
+    destroy(guarded);
 }
 
 int main(void)
@@ -118,6 +208,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(finds_what_was_inserted_and_nothing_else),
         cmocka_unit_test(empty_table_finds_nothing),
+        cmocka_unit_test(packs_offsets_and_addresses_at_the_extremes),
+        cmocka_unit_test(a_full_table_holds_its_objects),
         cmocka_unit_test(racing_inserts_agree_on_one_winner),
         cmocka_unit_test(close_waits_for_users_and_refuses_new_ones),
     };

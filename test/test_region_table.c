@@ -101,6 +101,43 @@ static void humongous_runs_are_contiguous(void **state)
     region_table_destroy(&rt);
 }
 
+/* A humongous object's mark lives on its start region: its continuations
+ * get no bitmap, and lose the one they had from an earlier use.  Bitmap
+ * bytes are counted while they exist. */
+static void continuations_have_no_bitmap(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 8 * REGION, REGION, false, false),
+                     0);
+    const size_t bitmap = region_mark_words(&rt) * 8;
+    assert_int_equal(bitmap, REGION / 64);
+    assert_true(meta_bytes(&rt.meta, META_REGION_TABLE) >=
+                8 * sizeof(struct region));
+    struct region *r[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = region_table_take(&rt, REGION_ALLOC);
+        assert_non_null(r[i]->marks);
+    }
+    assert_int_equal(meta_bytes(&rt.meta, META_BITMAP), 4 * bitmap);
+    for (int i = 0; i < 4; i++)
+        region_table_release(&rt, r[i]);
+    struct region *run = region_table_take_run(&rt, 3); /* regions 0..2 */
+    assert_ptr_equal(run, r[0]);
+    assert_non_null(run->marks);
+    assert_null(run[1].marks);
+    assert_null(run[2].marks);
+    /* region 3 is free and keeps its bitmap until uncommitted */
+    assert_int_equal(meta_bytes(&rt.meta, META_BITMAP), 2 * bitmap);
+    assert_int_equal(rt.meta.peak, rt.meta.total + 2 * bitmap);
+    region_table_release(&rt, run);
+    /* taken again as ordinary regions, continuations get one back */
+    for (int i = 0; i < 3; i++)
+        assert_non_null(region_table_take(&rt, REGION_ALLOC)->marks);
+    assert_int_equal(meta_bytes(&rt.meta, META_BITMAP), 4 * bitmap);
+    region_table_destroy(&rt);
+}
+
 static size_t resident_pages(uintptr_t addr, size_t len)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
@@ -142,6 +179,7 @@ int main(void)
         cmocka_unit_test(take_commits_and_prefers_warm_regions),
         cmocka_unit_test(exhaustion_returns_null),
         cmocka_unit_test(humongous_runs_are_contiguous),
+        cmocka_unit_test(continuations_have_no_bitmap),
         cmocka_unit_test(zeroing_touches_only_old_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,7 +132,7 @@ static void drop_recorded(struct fixture *f)
     assert_int_equal(st.cycles, 0);
     f->t->fast.marking = 0;
     satb_flush(&f->t->satb, &f->heap->satb);
-    satb_buffers_free(satb_queue_take(&f->heap->satb));
+    satb_buffers_free(&f->heap->satb, satb_queue_take(&f->heap->satb));
 }
 
 /* A reference array of n distinct small objects, in a new handle. */
@@ -223,7 +223,7 @@ static void full_buffer_is_queued(void **state)
     struct satb_buffer *b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, SATB_CAPACITY);
     assert_null(b->next);
-    satb_buffers_free(b);
+    satb_buffers_free(&heap->satb, b);
 
     /* The next record opens a fresh buffer. */
     overwrite(t, arr, SATB_CAPACITY, 1, want + SATB_CAPACITY);
@@ -278,7 +278,7 @@ static void detach_flushes(void **state)
     struct satb_buffer *b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 5);
     assert_null(b->next);
-    satb_buffers_free(b);
+    satb_buffers_free(&heap->satb, b);
 
     /* Nothing recorded: detaching queues nothing. */
     t = reattach(f);
@@ -297,7 +297,7 @@ static void detach_flushes(void **state)
     assert_int_equal(pushed(heap), p0 + 2);
     b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 3);
-    satb_buffers_free(b);
+    satb_buffers_free(&heap->satb, b);
 
     reattach(f); /* for teardown */
     assert_int_equal(f->t->fast.marking, 0); /* the heap's flag, off */
@@ -324,7 +324,7 @@ static void blocking_enter_flushes(void **state)
     struct satb_buffer *b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 3);
     assert_null(b->next);
-    satb_buffers_free(b);
+    satb_buffers_free(&heap->satb, b);
     assert_int_equal(rgc_blocking_leave(t), RGC_OK);
 
     /* Leaving and entering again with nothing recorded queues nothing. */
@@ -341,7 +341,7 @@ static void blocking_enter_flushes(void **state)
     assert_int_equal(pushed(heap), p0 + 2);
     b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 2);
-    satb_buffers_free(b);
+    satb_buffers_free(&heap->satb, b);
     assert_int_equal(rgc_blocking_leave(t), RGC_OK);
 
     drop_recorded(f);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "relocate/forwarding.h"
 
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)
@@ -73,6 +74,13 @@ int config_check(const rgc_config *c, const char *who)
         return rgc_fail(RGC_EINVAL,
                         "%s: heap_max: %zu holds more than 2^32 regions",
                         who, c->heap_max);
+    if (c->heap_max > forwarding_max_heap(c->region_size))
+        return rgc_fail(RGC_EINVAL,
+                        "%s: heap_max: %zu is above %zu, the largest heap a "
+                        "forwarding entry can address with region_size %zu "
+                        "(use smaller regions)",
+                        who, c->heap_max, forwarding_max_heap(c->region_size),
+                        c->region_size);
     if (c->tlab_size < 4 * KiB || c->tlab_size > c->region_size ||
         c->tlab_size % 8)
         return rgc_fail(RGC_EINVAL,

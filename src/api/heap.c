@@ -42,6 +42,7 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         rgc_meta_free(heap);
         return NULL;
     }
+    heap->satb.meta = &heap->regions.meta; /* one account for the heap */
     if (workers_start(&heap->workers, cfg.gc_threads) != RGC_OK) {
         region_table_destroy(&heap->regions);
         type_table_destroy(&heap->types);
@@ -81,7 +82,7 @@ void rgc_heap_destroy(rgc_heap *heap)
                   "them first)",
                   heap->safepoint.thread_count);
     driver_stop(heap); /* waits for a cycle under way */
-    satb_buffers_free(satb_queue_take(&heap->satb));
+    satb_buffers_free(&heap->satb, satb_queue_take(&heap->satb));
     while (heap->spare_threads) {
         struct rgc_thread *t = heap->spare_threads;
         heap->spare_threads = t->next;
@@ -178,7 +179,7 @@ int rgc_thread_detach(rgc_thread *t)
     heap_count_allocated(heap, tlab_retire_to_spares(t, &heap->spare_regions));
     heap_count_loads(heap, t);
     satb_flush(&t->satb, &heap->satb);
-    rgc_meta_free(t->satb); /* an empty one, if any */
+    satb_buffer_free(&heap->satb, t->satb); /* an empty one, if any */
     t->satb = NULL;
     safepoint_detach(&heap->safepoint, t); /* no pause sees t after this */
     handles_destroy(t);

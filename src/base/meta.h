@@ -11,6 +11,7 @@
 #ifndef RGC_BASE_META_H
 #define RGC_BASE_META_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef RGC_META_LIBC
@@ -28,6 +29,51 @@
 #define rgc_meta_free(p) tc_free(p)
 #define rgc_meta_aligned(align, size) tc_memalign((align), (size))
 #endif
+
+/* What a heap's metadata takes, by kind, for rgc_stats: kept with atomic
+ * adds where the metadata is allocated and freed (none of these sits on a
+ * fast path: a bitmap per region taken, a table per relocated region, an
+ * 8 KiB SATB buffer per 1,022 recorded slots).  The peak is the high-water
+ * mark of the total, so a benchmark need not sample it at the right
+ * moment.  Requested sizes: the allocator's rounding is not included. */
+enum meta_kind {
+    META_REGION_TABLE, /* the region array and its free/committed sets */
+    META_BITMAP,       /* mark bitmaps                                  */
+    META_FORWARDING,   /* forwarding tables                             */
+    META_SATB,         /* SATB buffers, filled or queued                */
+    META_KINDS
+};
+
+struct meta_usage {
+    size_t bytes[META_KINDS];
+    size_t total;
+    size_t peak;
+};
+
+static inline void meta_count(struct meta_usage *u, enum meta_kind kind,
+                              size_t bytes)
+{
+    __atomic_fetch_add(&u->bytes[kind], bytes, __ATOMIC_RELAXED);
+    size_t total = __atomic_add_fetch(&u->total, bytes, __ATOMIC_RELAXED);
+    size_t peak = __atomic_load_n(&u->peak, __ATOMIC_RELAXED);
+    while (peak < total &&
+           !__atomic_compare_exchange_n(&u->peak, &peak, total, true,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+static inline void meta_uncount(struct meta_usage *u, enum meta_kind kind,
+                                size_t bytes)
+{
+    __atomic_fetch_sub(&u->bytes[kind], bytes, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&u->total, bytes, __ATOMIC_RELAXED);
+}
+
+static inline size_t meta_bytes(const struct meta_usage *u,
+                                enum meta_kind kind)
+{
+    return __atomic_load_n(&u->bytes[kind], __ATOMIC_RELAXED);
+}
 
 /* Called first thing by every GC thread (the driver, the workers): the
  * first metadata allocations on a thread set up its allocator cache and

@@ -37,6 +37,9 @@ int region_table_init(struct region_table *rt, size_t heap_max,
         return rgc_fail(RGC_ENOMEM, "rgc_heap_create: no memory for the "
                                     "region table");
     }
+    meta_count(&rt->meta, META_REGION_TABLE,
+               rt->count * sizeof *rt->regions +
+                   2 * RGC_BITMAP_WORDS(rt->count) * 8);
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         r->index = (uint32_t)i;
@@ -62,11 +65,20 @@ int region_table_init(struct region_table *rt, size_t heap_max,
     return RGC_OK;
 }
 
+static void free_marks(struct region_table *rt, struct region *r)
+{
+    if (!r->marks)
+        return;
+    meta_uncount(&rt->meta, META_BITMAP, region_mark_words(rt) * 8);
+    rgc_meta_free(r->marks);
+    r->marks = NULL;
+}
+
 void region_table_destroy(struct region_table *rt)
 {
     if (rt->regions)
         for (size_t i = 0; i < rt->count; i++)
-            rgc_meta_free(rt->regions[i].marks);
+            free_marks(rt, &rt->regions[i]);
     rgc_meta_free(rt->regions);
     rgc_meta_free(rt->free_set);
     rgc_meta_free(rt->committed_set);
@@ -87,8 +99,8 @@ void region_clear_marks(const struct region_table *rt, struct region *r)
 
 uint64_t *region_marks(struct region_table *rt, struct region *r)
 {
-    if (!r->marks)
-        r->marks = rgc_meta_calloc(region_mark_words(rt), 8);
+    if (!r->marks && (r->marks = rgc_meta_calloc(region_mark_words(rt), 8)))
+        meta_count(&rt->meta, META_BITMAP, region_mark_words(rt) * 8);
     return r->marks;
 }
 
@@ -113,9 +125,10 @@ static void return_bit(struct region_table *rt, size_t i)
 }
 
 /* Make a region this caller has claimed usable: committed, unprotected, a
- * clear mark bitmap.  false (and the region back in the free set) if the OS
- * refuses memory. */
-static bool prepare(struct region_table *rt, struct region *r)
+ * clear mark bitmap if it will hold object starts (marks), none if not (a
+ * humongous continuation: its old bitmap, if any, goes).  false (and the
+ * region back in the free set) if the OS refuses memory. */
+static bool prepare(struct region_table *rt, struct region *r, bool marks)
 {
     if (!r->committed || r->poisoned) {
         if (os_commit(r->bottom, rt->region_size) != RGC_OK) {
@@ -132,7 +145,9 @@ static bool prepare(struct region_table *rt, struct region *r)
     r->poisoned = false;
     /* Its mark bitmap now, not in the mark-start pause: that pause must not
      * grow with the number of regions taken since the last one. */
-    if (r->marks) {
+    if (!marks) {
+        free_marks(rt, r);
+    } else if (r->marks) {
         region_clear_marks(rt, r); /* no stale marks leave the free set */
     } else if (!region_marks(rt, r)) {
         return_bit(rt, r->index);
@@ -179,7 +194,7 @@ struct region *region_table_take_reserve(struct region_table *rt,
     struct region *r = claim_first(rt, true);
     if (!r)
         r = claim_first(rt, false);
-    if (!r || !prepare(rt, r))
+    if (!r || !prepare(rt, r, true))
         return NULL;
     region_set_state(r, state);
     return r;
@@ -199,7 +214,7 @@ struct region *region_table_take_run(struct region_table *rt, size_t n)
             got++;
         bool ok = got > i;
         for (size_t j = first; ok && j <= i; j++)
-            if (!prepare(rt, &rt->regions[j])) { /* it returned j */
+            if (!prepare(rt, &rt->regions[j], j == first)) { /* returned j */
                 for (size_t k = first; k <= i; k++)
                     if (k != j)
                         return_bit(rt, k);
@@ -266,8 +281,7 @@ size_t region_table_uncommit_free(struct region_table *rt)
         if (r->state != REGION_FREE || !r->committed)
             continue;
         os_uncommit(r->bottom, rt->region_size);
-        rgc_meta_free(r->marks);
-        r->marks = NULL;
+        free_marks(rt, r);
         r->committed = false;
         r->poisoned = false;
         r->dirty_end = r->bottom; /* the OS hands back zero pages */

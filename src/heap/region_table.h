@@ -9,6 +9,10 @@
  *   - a region's forwarding table (if any) maps the objects it held when it
  *     was last relocated; it stays, even while the region is reused, until
  *     the next marking has healed every stale reference (relocate/remap.h);
+ *   - a region has a mark bitmap while it can hold marked objects: every
+ *     region in use but a humongous run's continuations (the object's mark
+ *     is on its start region); a free region may keep one until it is
+ *     uncommitted;
  *   - outside a collection cycle, the mark bitmap of every region that is
  *     not free is clear (a free region's is cleared when it is taken);
  *   - tams (top at mark start) is top at the last mark start, or bottom if
@@ -30,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/meta.h"
 #include "heap/reservation.h"
 
 enum region_state {
@@ -59,7 +64,8 @@ struct region {
                                 (bottom until a slide starts)            */
     size_t live_bytes;       /* marked bytes (set by the last mark)        */
     size_t live_objects;
-    uint64_t *marks;         /* one bit per word from bottom, or NULL     */
+    uint64_t *marks;         /* one bit per word from bottom, or NULL
+                                (free, or a humongous continuation)      */
     struct forwarding *forwarding; /* from selection to the next mark end */
     struct region *link;     /* a list of the layer that owns the region */
 };
@@ -77,6 +83,7 @@ struct region_table {
     size_t committed_count;
     size_t reserve;          /* free regions only evacuation may take     */
     bool poison;             /* protect free regions to trap stale use    */
+    struct meta_usage meta;  /* the heap's metadata bytes (rgc_stats)     */
 };
 
 int region_table_init(struct region_table *rt, size_t heap_max,
@@ -115,7 +122,8 @@ void region_zero(struct region *r, uintptr_t from, uintptr_t to);
 /* Give the memory of every free region back to the OS; returns bytes. */
 size_t region_table_uncommit_free(struct region_table *rt);
 
-/* The region's mark bitmap, allocated on first use (NULL: out of memory). */
+/* The region's mark bitmap, allocated on first use (NULL: out of memory);
+ * never for a humongous continuation, which holds no object start. */
 uint64_t *region_marks(struct region_table *rt, struct region *r);
 /* Clear the region's mark bitmap, if it has one. */
 void region_clear_marks(const struct region_table *rt, struct region *r);

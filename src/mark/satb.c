@@ -28,11 +28,19 @@ int satb_queue_empty(const struct satb_queue *q)
     return __atomic_load_n(&q->head, __ATOMIC_RELAXED) == NULL;
 }
 
-void satb_buffers_free(struct satb_buffer *list)
+void satb_buffer_free(struct satb_queue *q, struct satb_buffer *b)
+{
+    if (!b)
+        return;
+    meta_uncount(q->meta, META_SATB, sizeof *b);
+    rgc_meta_free(b);
+}
+
+void satb_buffers_free(struct satb_queue *q, struct satb_buffer *list)
 {
     while (list) {
         struct satb_buffer *next = list->next;
-        rgc_meta_free(list);
+        satb_buffer_free(q, list);
         list = next;
     }
 }
@@ -47,6 +55,7 @@ void satb_record(struct satb_buffer **buf, struct satb_queue *q,
         b = *buf = rgc_meta_calloc(1, sizeof *b);
         if (!b)
             rgc_fatal("no memory for a SATB buffer");
+        meta_count(q->meta, META_SATB, sizeof *b);
     }
     b->entries[b->count++] = old;
     if (b->count == SATB_CAPACITY) {

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/meta.h"
+
 #define SATB_CAPACITY 1022 /* a buffer is 8 KiB */
 
 struct satb_buffer {
@@ -33,6 +35,7 @@ struct satb_buffer {
 struct satb_queue {
     struct satb_buffer *head;
     uint64_t pushed; /* buffers pushed since creation (tests, stats) */
+    struct meta_usage *meta; /* where buffers' bytes are counted */
 };
 
 /* Append a buffer; any thread, any time. */
@@ -47,7 +50,9 @@ void satb_record(struct satb_buffer **buf, struct satb_queue *q,
                  uintptr_t old);
 /* Hand *buf to q if it holds entries. */
 void satb_flush(struct satb_buffer **buf, struct satb_queue *q);
-/* Free a list of buffers. */
-void satb_buffers_free(struct satb_buffer *list);
+/* Free one buffer (its list link is not followed), or a list of them;
+ * buffers of q's threads are counted in q->meta while they live. */
+void satb_buffer_free(struct satb_queue *q, struct satb_buffer *b);
+void satb_buffers_free(struct satb_queue *q, struct satb_buffer *list);
 
 #endif

@@ -255,7 +255,7 @@ static bool drain_satb(struct tracer *t)
         }
         t->work += (int64_t)b->count;
     }
-    satb_buffers_free(list);
+    satb_buffers_free(t->tr->satb, list);
     return true;
 }
 

@@ -312,8 +312,8 @@ static void relocate_set(struct rgc_heap *heap, struct cycle *c)
     c->rec.committed = HEAP_GET(rt->committed_count) * rt->region_size;
 }
 
-/* After relocation, while mutators run: every region in use has a bitmap
- * this cycle may have dirtied.  Nothing else writes bitmaps now, and no
+/* After relocation, while mutators run: every region in use but a
+ * humongous continuation has a bitmap this cycle may have dirtied.  Nothing else writes bitmaps now, and no
  * region becomes free before the next pause; a region taken meanwhile had
  * its bitmap cleared when it was taken (before its state left FREE), so
  * clearing it again is redundant, not a race. */

@@ -53,7 +53,9 @@ int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
         if (r->live_bytes && rs->live_bytes + r->live_bytes > room)
             break;
         if (r->live_objects &&
-            !(r->forwarding = forwarding_create(r->live_objects)))
+            !(r->forwarding = forwarding_create(r->live_objects,
+                                                rt->region_size, rt->base,
+                                                &rt->meta)))
             continue;
         rs->live_bytes += r->live_bytes;
         __atomic_store_n(&r->settled, r->bottom, __ATOMIC_RELAXED);
