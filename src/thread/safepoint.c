@@ -1,15 +1,26 @@
 /*
- * safepoint.c — the stop-the-world protocol over urcu-qsbr.
+ * safepoint.c — the stop-the-world protocol, one per heap.
  *
- * Every QSBR state change of a mutator (online/offline) happens while it
- * holds sp->lock, and the collector takes sp->lock after synchronize_rcu.
- * liburcu's own barriers already order the memory; the lock adds nothing on
- * the hardware but makes the ordering visible to ThreadSanitizer, which does
- * not see inside liburcu.
+ * sp->lock orders everything: every online/offline change of an attached
+ * thread, `stopped`, the handshake state and the online count are written
+ * with it held, and the collector reads the count with it held.  A thread's
+ * mutator code before it went offline therefore happens-before the pause
+ * (for the hardware and for ThreadSanitizer alike), and the pause
+ * happens-before the code the thread runs after coming back online.
+ *
+ * The only thing outside the lock is the stopper's sleep: it waits on the
+ * online count as a futex word (liburcu's futex wrapper) and takes the lock
+ * again to read the count.  The futex carries no ordering of its own, it
+ * only saves spinning; a wake-up is sent only by the thread that takes the
+ * count to 0 while the world is stopped, so going offline makes no system
+ * call unless it is the last thread a pause waits for.
+ *
+ * rgc makes no urcu_qsbr_* call: the process's QSBR domain belongs to the
+ * embedder, and each heap waits for its own threads only.
  */
 #include "thread/safepoint.h"
 
-#include <urcu/urcu-qsbr.h>
+#include <urcu/futex.h>
 
 #include "base/chaos.h"
 #include "base/clock.h"
@@ -47,6 +58,14 @@ static bool is_stopped(struct safepoint *sp)
     return __atomic_load_n(&sp->stopped, __ATOMIC_SEQ_CST);
 }
 
+/* With sp->lock held: change the online count.  The store is atomic only
+ * because the kernel reads the word while a stopper sleeps on it; every C
+ * access to it holds the lock. */
+static void add_online(struct safepoint *sp, int32_t delta)
+{
+    __atomic_store_n(&sp->online, sp->online + delta, __ATOMIC_RELAXED);
+}
+
 /* With sp->lock held: run t's pending handshake operation, if any. */
 static void run_handshake(struct safepoint *sp, struct rgc_thread *t)
 {
@@ -64,9 +83,16 @@ void thread_offline(struct safepoint *sp, struct rgc_thread *t)
 {
     pthread_mutex_lock(&sp->lock);
     run_handshake(sp, t); /* going offline is a safepoint */
-    urcu_qsbr_thread_offline();
     t->offline = true;
+    add_online(sp, -1);
+    /* While stopped the count only falls (thread_online waits), so the
+     * stopper needs one wake-up: from the thread that takes it to 0.  Sent
+     * after the unlock, it may reach a later pause's sleep: that stopper
+     * re-reads the count and sleeps again. */
+    bool wake = sp->online == 0 && is_stopped(sp);
     pthread_mutex_unlock(&sp->lock);
+    if (wake)
+        futex_noasync(&sp->online, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 void thread_online(struct safepoint *sp, struct rgc_thread *t)
@@ -75,7 +101,7 @@ void thread_online(struct safepoint *sp, struct rgc_thread *t)
     while (is_stopped(sp))
         pthread_cond_wait(&sp->resumed, &sp->lock);
     t->offline = false;
-    urcu_qsbr_thread_online();
+    add_online(sp, 1);
     pthread_mutex_unlock(&sp->lock);
 }
 
@@ -88,8 +114,7 @@ void safepoint_park(struct safepoint *sp, struct rgc_thread *t)
 void safepoint_attach(struct safepoint *sp, struct rgc_thread *t)
 {
     chaos_point(CHAOS_ATTACH, t);
-    urcu_qsbr_register_thread();
-    thread_offline(sp, t); /* never hold up a pause while queueing */
+    t->offline = true; /* not counted yet: never holds up a pause queueing */
     pthread_mutex_lock(&sp->threads_lock);
     t->next = sp->threads;
     sp->threads = t;
@@ -110,7 +135,6 @@ void safepoint_detach(struct safepoint *sp, struct rgc_thread *t)
         }
     __atomic_fetch_sub(&sp->thread_count, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&sp->threads_lock);
-    urcu_qsbr_unregister_thread();
 }
 
 void safepoint_handshake(struct safepoint *sp, struct rgc_thread *self,
@@ -144,8 +168,16 @@ uint64_t safepoint_stop_world(struct safepoint *sp)
         arm(t);
     pthread_mutex_unlock(&sp->lock);
     chaos_point(CHAOS_STOP_WORLD, sp);
-    urcu_qsbr_synchronize_rcu();
-    pthread_mutex_lock(&sp->lock); /* happens-after every thread's offline */
+    pthread_mutex_lock(&sp->lock);
+    while (sp->online) {
+        /* If a thread goes offline between the unlock and the sleep, the
+         * word no longer holds `online` and the sleep returns at once; a
+         * wake-up, a signal or EINTR just sends us round the loop. */
+        int32_t online = sp->online;
+        pthread_mutex_unlock(&sp->lock);
+        futex_noasync(&sp->online, FUTEX_WAIT, online, NULL, NULL, 0);
+        pthread_mutex_lock(&sp->lock); /* happens-after their offline */
+    }
     pthread_mutex_unlock(&sp->lock);
     return rgc_now_ns() - start;
 }

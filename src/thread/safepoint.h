@@ -1,21 +1,27 @@
 /*
- * safepoint.h — stopping the world, on liburcu's QSBR flavour.
+ * safepoint.h — stopping the world: one safepoint per heap, its own
+ * mechanism (no liburcu QSBR domain: that one is the process's, and the
+ * embedder's to use).
  *
- * The mapping (docs/design.md, "Threads and safepoints"):
- *   - an attached thread is a registered QSBR reader, online while it runs
- *     embedder code;
- *   - a safepoint where the thread parks, and a safe region (blocking call),
- *     are QSBR offline periods;
+ * The protocol (docs/design.md, "Threads and safepoints"):
+ *   - an attached thread is online while it runs embedder code, and counted
+ *     in `online`; parked at a safepoint or in a safe region (blocking
+ *     call) it is offline and not counted;
  *   - stopping the world = publish `stopped`, arm every thread's poll word,
- *     then synchronize_rcu(): it returns once every online thread has gone
- *     offline, i.e. has parked at a safepoint or sits in a safe region;
+ *     then wait until `online` is 0, i.e. every thread has parked at a
+ *     safepoint or sits in a safe region;
  *   - a handshake runs an operation for every thread without stopping the
  *     world: each online thread runs it at its next safepoint (going
  *     offline runs pending operations), and the requester runs it itself
  *     for threads already offline, which cannot come online meanwhile.
- * Invariant: while `stopped` is set, no attached thread runs mutator code:
- * it is parked, in a safe region (and will park on leaving it), or it is
- * the collecting thread itself, which stays offline for the whole pause.
+ * Invariants:
+ *   - `online` is the number of listed threads with !offline, and both
+ *     change only with `lock` held;
+ *   - while `stopped` is set `online` only falls (coming online waits for
+ *     the resume), and no attached thread runs mutator code: it is parked,
+ *     in a safe region (and will park on leaving it), or it is the
+ *     collecting thread itself, which stays offline for the whole pause;
+ *   - a pause waits for this heap's attached threads only.
  */
 #ifndef RGC_THREAD_SAFEPOINT_H
 #define RGC_THREAD_SAFEPOINT_H
@@ -32,6 +38,7 @@ struct safepoint {
     pthread_cond_t handshaken;     /* a thread ran its handshake op       */
     size_t handshakes_pending;
     bool stopped;                  /* atomic: the world is (being) stopped */
+    int32_t online;                /* online threads; a futex word        */
     pthread_mutex_t threads_lock;  /* the thread list; held by a pause    */
     struct rgc_thread *threads;    /* attached threads                    */
     size_t thread_count;           /* atomic: the driver reads it      */
@@ -40,10 +47,11 @@ struct safepoint {
 int safepoint_init(struct safepoint *sp);
 void safepoint_destroy(struct safepoint *sp);
 
-/* Register the calling OS thread with QSBR and add t to the list; returns
- * online.  The caller has checked the OS thread has no other attachment. */
+/* Add t to the list; returns online (after any pause in progress).  The
+ * caller has checked the OS thread has no other attachment. */
 void safepoint_attach(struct safepoint *sp, struct rgc_thread *t);
-/* Remove t (whose TLAB is retired and handles closed) and unregister. */
+/* Take t (whose TLAB is retired and handles closed) offline and off the
+ * list. */
 void safepoint_detach(struct safepoint *sp, struct rgc_thread *t);
 
 /* Stop every attached thread; returns with threads_lock held, so the list
