@@ -51,7 +51,7 @@ static inline uintptr_t remap_address(const struct region_table *rt,
 static inline uintptr_t heal_slot_to(rgc_ref *slot, uintptr_t bits,
                                      uintptr_t healed)
 {
-    __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
+    __atomic_compare_exchange_n(rgc__slot_bits(slot), &bits, healed, false,
                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return healed;
 }
