@@ -88,11 +88,25 @@ void rgc_heap_destroy(rgc_heap *heap);
 /* ---- reference slots ----------------------------------------------------- */
 
 /* A reference field.  Its bits are a colored pointer, so it can only be read
- * with rgc_load and written with rgc_store (or rgc_root_store for roots):
- * a plain assignment to or from a pointer does not compile. */
+ * with rgc_load and written with rgc_store (or rgc_root_store for roots).
+ * None of these compiles, as each would bypass the barriers (the store's
+ * SATB record, the load's repair) and copy a possibly stale color:
+ *   obj->field = ptr;   ptr = obj->field;   a->field = b->field;
+ *   *a = *b;  (a struct that contains an rgc_ref: copy fields one by one)
+ * Zeroed memory is a valid null, and so are `rgc_ref r = {0};` and a static
+ * rgc_ref without initialiser.  In C the member is const; C++ forbids the
+ * same assignments with a deleted operator= instead, because a const member
+ * would also forbid `rgc_ref r;` there. */
+#ifdef __cplusplus
 typedef struct rgc_ref {
     uintptr_t bits_; /* private: colored pointer */
+    rgc_ref &operator=(const rgc_ref &) = delete;
 } rgc_ref;
+#else
+typedef struct rgc_ref {
+    const uintptr_t bits_; /* private: colored pointer */
+} rgc_ref;
+#endif
 
 /* ---- types ------------------------------------------------------------- */
 
@@ -166,7 +180,10 @@ rgc_type rgc_type_of(const void *obj);
 
 /* Read a reference slot (a heap field, a handle or a registered root). */
 static inline void *rgc_load(rgc_thread *thread, rgc_ref *slot);
-/* Write a reference field of a heap object. */
+/* Write a reference field of a heap object.  Every slot write (this,
+ * rgc_handle, rgc_root_store) is a release store and rgc_load an acquire
+ * load, so a thread that loads value sees what was written to its object
+ * before the store (a new object's fields, say), on every architecture. */
 static inline void rgc_store(rgc_thread *thread, rgc_ref *slot, void *value);
 static inline void *rgc_load_elem(rgc_thread *thread, void *refs, size_t i);
 static inline void rgc_store_elem(rgc_thread *thread, void *refs, size_t i,

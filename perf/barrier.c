@@ -31,7 +31,7 @@
  *     and value included): plain store 9 instructions; rgc_store 13 with
  *     marking off (+ cmp of marking in memory with 0, a not-taken branch,
  *     or of good_color from memory, a lea of the slot address kept for the
- *     slow path), plus a call of rgc__satb_record with marking on; plain
+ *     slow path), a call of rgc__store_slow instead with marking on; plain
  *     load 6 (the load folded into the add); rgc_load 12 (+ a separate load
  *     and a copy of the slot, a lea of the slot address, and of bad_mask
  *     from memory, a not-taken branch, and with the address mask, which
@@ -55,10 +55,10 @@
  * barrier fires when the thread's rgc__thread_fast.marking is nonzero, and a
  * collection sets it in the mark-start pause.  Here the benchmark sets it
  * by hand on its own thread while no collection runs.  Each store then
- * calls rgc__satb_record, which appends the overwritten value (always a
+ * calls rgc__store_slow, which appends the overwritten value (always a
  * non-null reference here: the worst case, as every store records) to the
- * thread's SATB buffer and pushes full buffers (1022 entries) onto
- * heap->satb.  After each marking-on chunk, outside the timed region, the
+ * thread's SATB buffer, pushing full buffers (1022 entries) onto
+ * heap->satb, then writes the slot.  After each marking-on chunk, outside the timed region, the
  * benchmark clears the flag, flushes the thread's partial buffer, takes the
  * queued buffers and frees them, as the marker would, and counts their
  * values: each repetition must have recorded exactly `ops`.  What

@@ -21,6 +21,8 @@
 
 #include <rgc.h>
 
+#include "child.h"
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define LONG_LIST 1000000ul
 /* Bytes malloc'ed and not yet freed (the library's metadata included). */
@@ -174,65 +176,6 @@ static uintptr_t region_of(const void *p, size_t region)
     return (uintptr_t)p / region;
 }
 
-/* ---- fork helpers ------------------------------------------------------- */
-
-struct child {
-    int status;
-    char err[4096];
-};
-
-/* Runs fn in a child with default signal dispositions and no core dump;
- * collects its output (stderr and stdout: a failed cmocka assertion in the
- * child reports there) and its wait status. */
-static struct child run_child(void (*fn)(void))
-{
-    struct child c = {0};
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[1]);
-        signal(SIGSEGV, SIG_DFL);
-        signal(SIGBUS, SIG_DFL);
-        signal(SIGABRT, SIG_DFL);
-        struct rlimit no_core = {0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
-        fn();
-        fputs("child: survived\n", stderr);
-        fflush(stderr);
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t len = 0;
-    for (;;) {
-        ssize_t r = read(fds[0], c.err + len, sizeof c.err - 1 - len);
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-        if (len == sizeof c.err - 1)
-            len = 0; /* keep reading; the tail matters little */
-    }
-    c.err[len] = '\0';
-    close(fds[0]);
-    assert_int_equal(waitpid(pid, &c.status, 0), pid);
-    return c;
-}
-
-static void assert_killed_by(const struct child *c, int sig, const char *msg)
-{
-    if (!WIFSIGNALED(c->status) || WTERMSIG(c->status) != sig)
-        fail_msg("child: expected signal %d, got status %#x; stderr:\n%s",
-                 sig, c->status, c->err);
-    if (msg && !strstr(c->err, msg))
-        fail_msg("child's stderr lacks \"%s\":\n%s", msg, c->err);
-}
-
 /* ---- survival and movement ---------------------------------------------- */
 
 static rgc_ref g_root;
@@ -245,7 +188,7 @@ static void objects_survive_and_move(void **state)
     rgc_thread *t = rgc_thread_attach(heap);
     assert_non_null(t);
     rgc_type ty = tn_type(heap);
-    g_root = (rgc_ref){0};
+    memset(&g_root, 0, sizeof g_root); /* null again (zeroed is null) */
     assert_int_equal(rgc_root_register(heap, &g_root), RGC_OK);
     rgc_scope s = rgc_scope_open(t);
 
@@ -1082,7 +1025,7 @@ static size_t heap_life(void)
     rgc_heap *heap = heap_with("heap_max=256m,region_size=1m,verify", NULL);
     rgc_thread *t = rgc_thread_attach(heap);
     rgc_type ty = tn_type(heap);
-    g_life = (rgc_ref){0};
+    memset(&g_life, 0, sizeof g_life); /* null again (zeroed is null) */
     assert_int_equal(rgc_root_register(heap, &g_life), RGC_OK);
     rgc_scope s = rgc_scope_open(t);
     rgc_ref *h = rgc_handle(t, NULL);

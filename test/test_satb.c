@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -678,8 +679,10 @@ static void e2e_start(size_t n, bool with_other)
     assert_int_equal(rgc_config_parse(&c, "heap_max=256m,region_size=1m,"
                                           "checkmark,verify"),
                      RGC_OK);
-    E = (struct e2e){.n = n, .go = -1, .entered = -1, .missed = -1,
-                     .checked = -1, .done = -1};
+    /* E holds an rgc_ref, so it cannot be assigned as a whole */
+    memset(&E, 0, sizeof E);
+    E.n = n;
+    E.go = E.entered = E.missed = E.checked = E.done = -1;
     E.heap = rgc_heap_create(&c);
     assert_non_null(E.heap);
     static const size_t hoff[] = {offsetof(holder, s)};

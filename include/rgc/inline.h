@@ -51,14 +51,23 @@ struct rgc__thread_fast {
 
 void *rgc__alloc_slow(rgc_thread *thread, rgc_type type, uint64_t payload);
 uintptr_t rgc__load_slow(rgc_thread *thread, rgc_ref *slot, uintptr_t bits);
-void rgc__satb_record(rgc_thread *thread, rgc_ref *slot);
+void rgc__store_slow(rgc_thread *thread, rgc_ref *slot, void *value);
 void rgc__safepoint_slow(rgc_thread *thread);
 rgc_ref *rgc__handle_slow(rgc_thread *thread, void *obj);
+void rgc__scope_close_slow(rgc_thread *thread, rgc_scope scope);
 void rgc__index_fail(const void *refs, size_t i);
 
 static inline struct rgc__thread_fast *rgc__fast(rgc_thread *thread)
 {
     return (struct rgc__thread_fast *)thread;
+}
+
+/* The one place that casts away the const of rgc_ref's bits (rgc.h): the
+ * library's own atomic writes to a slot go through it.  (Reads need no cast;
+ * in C++ the member is not const and the cast does nothing.) */
+static inline uintptr_t *rgc__slot_bits(rgc_ref *slot)
+{
+    return (uintptr_t *)&slot->bits_;
 }
 
 static inline uint64_t rgc__header(const void *obj)
@@ -121,8 +130,10 @@ static inline size_t rgc_length(const void *obj)
 }
 
 /* Load barrier: one load, one test against the bad mask, one strip.  The
- * load acquires (a plain mov on x86-64): a slot healed by another thread
- * names a copy that thread made, whose bytes must be visible here. */
+ * load acquires (a plain mov on x86-64): a slot healed or stored by another
+ * thread names an object that thread wrote, whose bytes must be visible
+ * here.  A detached thread's bad mask has every bit set, so each non-null
+ * load takes the slow path, which refuses it. */
 static inline void *rgc_load(rgc_thread *thread, rgc_ref *slot)
 {
     uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_ACQUIRE);
@@ -131,22 +142,31 @@ static inline void *rgc_load(rgc_thread *thread, rgc_ref *slot)
     return (void *)(bits & RGC__ADDR_MASK);
 }
 
+/* Every write of a reference into a slot (stores, handles, root stores)
+ * releases (a plain mov on x86-64, the same code as a relaxed store): a
+ * thread that loads the slot, and acquires, then sees the bytes written to
+ * the object before the store, e.g. the fields of an object just allocated
+ * and filled in.  On weakly ordered machines (AArch64, POWER) a relaxed
+ * store could be seen before those bytes. */
 static inline void rgc__write_slot(rgc_thread *thread, rgc_ref *slot,
                                    void *value)
 {
-    __atomic_store_n(&slot->bits_,
+    __atomic_store_n(rgc__slot_bits(slot),
                      (uintptr_t)value | rgc__fast(thread)->good_color,
-                     __ATOMIC_RELAXED);
+                     __ATOMIC_RELEASE);
 }
 
-/* Store barrier.  While marking runs, the SATB pre-write barrier records
- * the value being overwritten (out of line); otherwise the cost is one
- * flag test.  The new value is stored in the good color. */
+/* Store barrier: one flag test, then the write in the good color.  While
+ * marking runs, the slow path writes instead, after the SATB pre-write
+ * barrier has recorded the value being overwritten.  A detached thread's
+ * marking flag is set, so every store takes the slow path, which refuses
+ * it (and writes nothing). */
 static inline void rgc_store(rgc_thread *thread, rgc_ref *slot, void *value)
 {
     if (RGC__UNLIKELY(rgc__fast(thread)->marking))
-        rgc__satb_record(thread, slot);
-    rgc__write_slot(thread, slot, value);
+        rgc__store_slow(thread, slot, value);
+    else
+        rgc__write_slot(thread, slot, value);
 }
 
 static inline rgc_ref *rgc__elem(const void *refs, size_t i)
@@ -177,11 +197,18 @@ static inline rgc_scope rgc_scope_open(rgc_thread *thread)
     return s;
 }
 
+/* A scope that ends in the current handle chunk only moves the top back.
+ * One that ends in an earlier chunk goes out of line, as does every scope
+ * closed on a detached thread (whose handle limit is NULL): there the scope
+ * may name chunks freed at detach, and closing it must not hand them to
+ * the rgc_handle fast path again. */
 static inline void rgc_scope_close(rgc_thread *thread, rgc_scope scope)
 {
     struct rgc__thread_fast *f = rgc__fast(thread);
-    f->handle_top = scope.top_;
-    f->handle_limit = scope.limit_;
+    if (RGC__UNLIKELY(scope.limit_ != f->handle_limit))
+        rgc__scope_close_slow(thread, scope);
+    else
+        f->handle_top = scope.top_;
 }
 
 static inline rgc_ref *rgc_handle(rgc_thread *thread, void *obj)

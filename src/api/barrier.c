@@ -13,7 +13,11 @@
  * embedder read it through a raw pointer kept across a safepoint, which is
  * reported.
  *
- * Store: the SATB pre-write barrier's recording half.
+ * Store: while marking runs, the SATB pre-write barrier records the value
+ * being overwritten, then the slot is written.
+ *
+ * A detached thread's fast fields send every non-null load and every store
+ * here (heap.c, disarm), so both check the thread first and refuse it.
  */
 #include <string.h>
 
@@ -23,6 +27,7 @@
 #include "relocate/relocate.h"
 #include "relocate/remap.h"
 #include "rgc_heap.h"
+#include "thread/thread_check.h"
 
 /* A mutator's copies go into its TLAB, refilled without polling (and with
  * the allocation limit kept at 0 if a pause is being requested, so the
@@ -74,6 +79,8 @@ static uintptr_t forward(struct rgc_thread *t, uintptr_t addr)
 
 uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
 {
+    if (!thread_check(t, "rgc_load"))
+        return 0; /* rgc_load returns NULL */
     struct region_table *rt = &t->heap->regions;
     uintptr_t s = (uintptr_t)slot;
     if (heap_contains(rt, s) &&
@@ -88,11 +95,19 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
     return heal_slot_to(slot, bits, to | t->fast.good_color);
 }
 
-void rgc__satb_record(rgc_thread *t, rgc_ref *slot)
+static void satb_record_old(rgc_thread *t, rgc_ref *slot)
 {
     uintptr_t old = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
     if (old & RGC__ADDR_MASK)
         satb_record(&t->satb, &t->heap->satb, old);
+}
+
+void rgc__store_slow(rgc_thread *t, rgc_ref *slot, void *value)
+{
+    if (!thread_check(t, "rgc_store"))
+        return;
+    satb_record_old(t, slot);
+    rgc__write_slot(t, slot, value);
 }
 
 void rgc__index_fail(const void *refs, size_t i)

@@ -117,13 +117,18 @@ rgc_type rgc_type_of(const void *obj)
     return header_type(rgc__header(obj));
 }
 
-/* A detached thread's fast paths must all fall into the slow paths. */
+/* A detached thread's fast paths must all fall into the slow paths, which
+ * check the thread and refuse it: an empty TLAB (allocation), no handle room
+ * (rgc_handle, and rgc_scope_close of a scope opened before), every color
+ * bad (each non-null rgc_load), marking on (each rgc_store). */
 static void disarm(struct rgc_thread *t)
 {
     t->magic = 0;
     t->fast.tlab_top = t->tlab_end = 0;
     t->fast.alloc_limit = 0;
     t->fast.handle_top = t->fast.handle_limit = NULL;
+    t->fast.bad_mask = UINTPTR_MAX;
+    t->fast.marking = 1;
 }
 
 rgc_thread *rgc_thread_attach(rgc_heap *heap)

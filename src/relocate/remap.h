@@ -64,7 +64,7 @@ static inline uintptr_t heal_slot_to(rgc_ref *slot, uintptr_t bits,
                                      uintptr_t healed)
 {
     chaos_point(CHAOS_HEAL, slot); /* a store may land meanwhile */
-    __atomic_compare_exchange_n(&slot->bits_, &bits, healed, false,
+    __atomic_compare_exchange_n(rgc__slot_bits(slot), &bits, healed, false,
                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return healed;
 }

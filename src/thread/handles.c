@@ -61,6 +61,17 @@ rgc_ref *rgc__handle_slow(rgc_thread *t, void *obj)
     return rgc_handle(t, obj);
 }
 
+/* The scope ends in an earlier chunk than the current one, or the thread
+ * is not attached (then its handle limit is NULL, and the scope may name
+ * chunks freed at detach). */
+void rgc__scope_close_slow(rgc_thread *t, rgc_scope scope)
+{
+    if (!thread_check(t, "rgc_scope_close"))
+        return;
+    t->fast.handle_top = scope.top_;
+    t->fast.handle_limit = scope.limit_;
+}
+
 void handles_visit(struct rgc_thread *t, rgc_visit_fn visit, void *ctx)
 {
     struct handle_chunk *last = chunk_of_limit(t->fast.handle_limit);
