@@ -60,14 +60,13 @@
  * thread's SATB buffer, pushing full buffers (1022 entries) onto
  * heap->satb, then writes the slot.  After each marking-on chunk, outside the timed region, the
  * benchmark clears the flag, flushes the thread's partial buffer, takes the
- * queued buffers and frees them, as the marker would, and counts their
+ * queued buffers and recycles them, as the marker does, and counts their
  * values: each repetition must have recorded exactly `ops`.  What
  * this leaves out: a marker thread taking buffers concurrently (the CAS on
  * the queue head contended, the buffers' cache lines moving to another
  * core), and the marker's competition for caches, memory bandwidth and, on
- * a small machine, the core itself.  The buffers are freed on this thread,
- * so tcmalloc's thread cache hands them straight back, which a real run may
- * not.
+ * a small machine, the core itself.  The buffers are recycled on this
+ * thread, so they come back warm in its cache, which a real run's may not.
  */
 #include "barrier.h"
 #include "report.h"
@@ -167,18 +166,18 @@ static const char marking_note[] =
     "marking on is simulated: the benchmark sets its own thread's marking "
     "flag with no collection running; every store records the overwritten "
     "(non-null) reference; full SATB buffers are taken off heap->satb and "
-    "freed between 2^20-store chunks, outside the timed region, by this "
+    "recycled between 2^20-store chunks, outside the timed region, by this "
     "thread; no marker thread competes for the queue, the caches or the "
     "cores";
 
-/* Take every queued SATB buffer, free it; the values it held. */
+/* Take every queued SATB buffer, recycle it; the values it held. */
 static uint64_t satb_drain(struct rgc_heap *heap)
 {
     uint64_t values = 0;
     struct satb_buffer *list = satb_queue_take(&heap->satb);
     for (struct satb_buffer *b = list; b; b = b->next)
         values += b->count;
-    satb_buffers_free(&heap->satb, list);
+    satb_queue_recycle(&heap->satb, list);
     return values;
 }
 

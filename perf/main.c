@@ -6,6 +6,7 @@
  *   rgc-bench mtchurn --threads N [flags]  msgbuf's ring on N threads
  *   rgc-bench gcbench [flags]    Boehm's GCBench
  *   rgc-bench barrier [flags]    ns per rgc_store / rgc_load beside plain ones
+ *   rgc-bench roots [flags]      ms to register and unregister many roots
  *
  * docs/benchmarks.md describes the workloads, the flags and the JSON keys.
  * Exit status: 0 when every run succeeded, 1 when one failed (crashed, ran
@@ -20,10 +21,12 @@
 #include "bench.h"
 #include "report.h"
 #include "rgc_session.h"
+#include "roots.h"
 #include "runner.h"
 
 static const char usage_text[] =
-    "usage: rgc-bench [msgbuf | mtchurn | gcbench | barrier] [flags]\n"
+    "usage: rgc-bench [msgbuf | mtchurn | gcbench | barrier | roots] "
+    "[flags]\n"
     "\n"
     "  rgc-bench                  msgbuf with its defaults on every "
     "allocator\n"
@@ -33,6 +36,7 @@ static const char usage_text[] =
     "[--msg-size BYTES] [--keep-every K] [common flags]\n"
     "  rgc-bench gcbench [common flags]\n"
     "  rgc-bench barrier [--ops N] [--reps N] [--options OPTS] [--json]\n"
+    "  rgc-bench roots [--count N] [--reps N] [--options OPTS]\n"
     "\n"
     "msgbuf and mtchurn flags (defaults: msgbuf / mtchurn):\n"
     "  --threads N         threads, each with its own window (msgbuf: 1; "
@@ -53,6 +57,11 @@ static const char usage_text[] =
     "(100000000)\n"
     "  --reps N            measurements per variant; the median and min "
     "are reported (7)\n"
+    "roots flags (rgc alone, in this process, a table only):\n"
+    "  --count N           roots registered, then unregistered in a "
+    "shuffled order (100000)\n"
+    "  --reps N            repetitions; the median and min are reported "
+    "(7)\n"
     "common flags:\n"
     "  --alloc LIST        rgc, glibc, tcmalloc, bdwgc, a comma-separated "
     "list of them, or all (all)\n"
@@ -142,13 +151,16 @@ int main(int argc, char **argv)
         if (strcmp(workload, "msgbuf") != 0 &&
             strcmp(workload, "mtchurn") != 0 &&
             strcmp(workload, "gcbench") != 0 &&
-            strcmp(workload, "barrier") != 0)
+            strcmp(workload, "barrier") != 0 &&
+            strcmp(workload, "roots") != 0)
             usage_error("unknown workload '%s' (msgbuf, mtchurn, gcbench, "
-                        "barrier)",
+                        "barrier, roots)",
                         workload);
     }
     bool is_barrier = strcmp(workload, "barrier") == 0;
     struct barrier_params bp = {.ops = 100000000, .reps = 7, .options = ""};
+    bool is_roots = strcmp(workload, "roots") == 0;
+    struct roots_params rp = {.count = 100000, .reps = 7, .options = ""};
     bool is_mtchurn = strcmp(workload, "mtchurn") == 0;
     bool is_ring = is_mtchurn || strcmp(workload, "msgbuf") == 0;
 
@@ -190,7 +202,8 @@ int main(int argc, char **argv)
         static const char *const known[] = {
             "--json",     "--histograms", "--window",  "--messages",
             "--msg-size", "--alloc",      "--options", "--settle-ms",
-            "--threads",  "--ops",        "--reps",    "--keep-every"};
+            "--threads",  "--ops",        "--reps",    "--keep-every",
+            "--count"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -218,11 +231,19 @@ int main(int argc, char **argv)
             usage_error("%s is a msgbuf and mtchurn flag", flag);
         bool barrier_flag = strcmp(flag, "--ops") == 0 ||
                             strcmp(flag, "--reps") == 0;
-        if (barrier_flag && !is_barrier)
+        if (strcmp(flag, "--ops") == 0 && !is_barrier)
             usage_error("%s is a barrier flag", flag);
+        if (strcmp(flag, "--reps") == 0 && !is_barrier && !is_roots)
+            usage_error("%s is a barrier and roots flag", flag);
         if (is_barrier && !barrier_flag && strcmp(flag, "--json") != 0 &&
             strcmp(flag, "--options") != 0)
             usage_error("%s does not apply to barrier", flag);
+        bool roots_flag = strcmp(flag, "--count") == 0 ||
+                          strcmp(flag, "--reps") == 0;
+        if (strcmp(flag, "--count") == 0 && !is_roots)
+            usage_error("%s is a roots flag", flag);
+        if (is_roots && !roots_flag && strcmp(flag, "--options") != 0)
+            usage_error("%s does not apply to roots", flag);
 
         if (strcmp(flag, "--json") == 0) {
             json = true;
@@ -247,7 +268,9 @@ int main(int argc, char **argv)
         } else if (strcmp(flag, "--ops") == 0) {
             bp.ops = parse_count(flag, value, 1, UINT64_MAX / 2);
         } else if (strcmp(flag, "--reps") == 0) {
-            bp.reps = (unsigned)parse_count(flag, value, 1, 1000);
+            bp.reps = rp.reps = (unsigned)parse_count(flag, value, 1, 1000);
+        } else if (strcmp(flag, "--count") == 0) {
+            rp.count = parse_count(flag, value, 1, 1u << 30);
         } else { /* --settle-ms */
             settle_ms = (unsigned)parse_count(flag, value, 0, 600000);
         }
@@ -257,7 +280,7 @@ int main(int argc, char **argv)
         usage_error("%s needs --threads N", workload);
 
     /* "all" means every allocator linked into this binary. */
-    if (all_allocs && !is_barrier) {
+    if (all_allocs && !is_barrier && !is_roots) {
         unsigned kept = 0;
         for (unsigned k = 0; k < nalloc; k++)
             if (alloc_unavailable(order[k]))
@@ -275,6 +298,10 @@ int main(int argc, char **argv)
     if (is_barrier) {
         bp.options = options;
         return barrier_run(&bp, json, stdout);
+    }
+    if (is_roots) {
+        rp.options = options;
+        return roots_run(&rp, stdout);
     }
 
     struct run_result *results = run_results_alloc(nalloc);

@@ -53,7 +53,8 @@
 
 #include <rgc.h>
 
-#include "rgc_heap.h" /* the in-place relocation hook */
+#include "base/chaos.h" /* failing SATB buffer allocations */
+#include "rgc_heap.h"   /* the in-place relocation hook, SATB counts */
 
 /* Operations per thread: release about 1.3 s per configuration on 2 CPUs,
  * ASan+UBSan about 2.5 s, TSan (with verify) about 10 s. */
@@ -1078,6 +1079,8 @@ static double now_s(void)
 /* Test hook for the next run: the first mark-end pause of every cycle
  * traces nothing. */
 static bool g_starve_first_mark_end;
+static uint64_t g_satb_waits; /* the last run's: threads that waited for a
+                                 recycled SATB buffer */
 
 static void run(const char *options, unsigned salt, bool in_place)
 {
@@ -1232,6 +1235,7 @@ static void run(const char *options, unsigned salt, bool in_place)
             (unsigned long long)st.load_waits,
             (unsigned long long)st.regions_in_place);
 
+    g_satb_waits = __atomic_load_n(&heap->satb.waits, __ATOMIC_RELAXED);
     rgc_heap_destroy(heap);
     heap = NULL;
     abort_msg[0] = '\0';
@@ -1296,6 +1300,41 @@ static void mark_end_retries_with_checkmark(void **state)
     g_starve_first_mark_end = false;
 }
 
+/* Every SATB buffer allocation fails (the hook fails that failure point
+ * and no other): threads run on the buffers they got at attach, recycled
+ * by the marker, and wait for one whenever none is free.  Checkmark proves
+ * that no overwritten reference was dropped on the way. */
+static uint64_t satb_allocations_failed;
+
+static bool fail_satb_buffers(void *ctx, enum chaos_point point,
+                              const void *subject)
+{
+    (void)ctx;
+    (void)subject;
+    if (point != CHAOS_FAIL_SATB_BUFFER)
+        return false;
+    __atomic_fetch_add(&satb_allocations_failed, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+static void concurrent_mark_without_satb_memory_with_checkmark(void **state)
+{
+    (void)state;
+    satb_allocations_failed = 0;
+    chaos_set_hook(fail_satb_buffers, NULL);
+    run("heap_max=48m,region_size=256k,tlab_size=16k,checkmark", 5, false);
+    chaos_set_hook(NULL, NULL);
+    fprintf(stderr,
+            "  SATB buffer allocations failed: %llu; waits for a recycled "
+            "buffer: %llu\n",
+            (unsigned long long)satb_allocations_failed,
+            (unsigned long long)g_satb_waits);
+    if (g_extend) {
+        assert_true(satb_allocations_failed > 0);
+        assert_true(g_satb_waits > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1303,6 +1342,7 @@ int main(void)
         cmocka_unit_test(concurrent_mark_on_two_gc_threads_with_checkmark),
         cmocka_unit_test(concurrent_relocation_in_place_with_verify),
         cmocka_unit_test(mark_end_retries_with_checkmark),
+        cmocka_unit_test(concurrent_mark_without_satb_memory_with_checkmark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * marking runs, and every way a thread's buffer reaches the heap's queue.
  *
  *   - buffer full: the SATB_CAPACITY-th record pushes the buffer, which holds
- *     exactly the overwritten values in order, and the thread starts over;
+ *     exactly the overwritten values in order, and the thread starts over,
+ *     with a recycled buffer once the drained one is back in the free list;
  *     null slots and stores with marking off record nothing;
  *   - detach and safe-region (blocking) entry flush a partial buffer, and
  *     push nothing when there is nothing recorded;
@@ -83,6 +84,12 @@ static uintptr_t addr(uintptr_t bits)
     return bits & RGC__ADDR_MASK;
 }
 
+/* Entries in t's buffer (it may hold an empty one, or none). */
+static size_t recorded(rgc_thread *t)
+{
+    return t->satb ? t->satb->count : 0;
+}
+
 /* ---- tests 1-3: the buffer by hand ------------------------------------- */
 
 struct fixture {
@@ -133,7 +140,7 @@ static void drop_recorded(struct fixture *f)
     assert_int_equal(st.cycles, 0);
     f->t->fast.marking = 0;
     satb_flush(&f->t->satb, &f->heap->satb);
-    satb_buffers_free(&f->heap->satb, satb_queue_take(&f->heap->satb));
+    satb_queue_recycle(&f->heap->satb, satb_queue_take(&f->heap->satb));
 }
 
 /* A reference array of n distinct small objects, in a new handle. */
@@ -190,14 +197,14 @@ static void full_buffer_is_queued(void **state)
     assert_non_null(want);
     uint64_t p0 = pushed(heap);
     assert_true(satb_queue_empty(&heap->satb));
-    assert_null(t->satb);
+    assert_int_equal(recorded(t), 0);
 
     /* Marking off: overwriting references records nothing. */
     assert_int_equal(t->fast.marking, 0);
     void *a = rgc_load(t, arr);
     for (size_t k = 0; k < SATB_CAPACITY + 2; k++)
         rgc_store_elem(t, a, k, rgc_load_elem(t, a, k));
-    assert_null(t->satb);
+    assert_int_equal(recorded(t), 0);
     assert_int_equal(pushed(heap), p0);
 
     t->fast.marking = 1;
@@ -205,7 +212,7 @@ static void full_buffer_is_queued(void **state)
     void *z = rgc_load(t, nulls);
     rgc_store_elem(t, z, 0, rgc_load_elem(t, a, 0));
     rgc_store_elem(t, z, 1, NULL);
-    assert_null(t->satb);
+    assert_int_equal(recorded(t), 0);
 
     /* One short of full: all in the thread's buffer, nothing queued. */
     overwrite(t, arr, 0, SATB_CAPACITY - 1, want);
@@ -224,10 +231,14 @@ static void full_buffer_is_queued(void **state)
     struct satb_buffer *b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, SATB_CAPACITY);
     assert_null(b->next);
-    satb_buffers_free(&heap->satb, b);
+    /* Drained buffers are recycled, not freed: the next record takes this
+     * one back from the free list, emptied. */
+    satb_queue_recycle(&heap->satb, b);
+    size_t total = heap->satb.total;
 
-    /* The next record opens a fresh buffer. */
     overwrite(t, arr, SATB_CAPACITY, 1, want + SATB_CAPACITY);
+    assert_ptr_equal(t->satb, b);
+    assert_int_equal(heap->satb.total, total);
     assert_entries(heap, t->satb, want + SATB_CAPACITY, 1);
     assert_int_equal(pushed(heap), p0 + 1);
     assert_true(satb_queue_empty(&heap->satb));
@@ -279,11 +290,11 @@ static void detach_flushes(void **state)
     struct satb_buffer *b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 5);
     assert_null(b->next);
-    satb_buffers_free(&heap->satb, b);
+    satb_queue_recycle(&heap->satb, b);
 
     /* Nothing recorded: detaching queues nothing. */
     t = reattach(f);
-    assert_null(t->satb);
+    assert_int_equal(recorded(t), 0);
     detach(f);
     assert_int_equal(pushed(heap), p0 + 1);
     assert_true(satb_queue_empty(&heap->satb));
@@ -298,7 +309,7 @@ static void detach_flushes(void **state)
     assert_int_equal(pushed(heap), p0 + 2);
     b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 3);
-    satb_buffers_free(&heap->satb, b);
+    satb_queue_recycle(&heap->satb, b);
 
     reattach(f); /* for teardown */
     assert_int_equal(f->t->fast.marking, 0); /* the heap's flag, off */
@@ -325,7 +336,7 @@ static void blocking_enter_flushes(void **state)
     struct satb_buffer *b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 3);
     assert_null(b->next);
-    satb_buffers_free(&heap->satb, b);
+    satb_queue_recycle(&heap->satb, b);
     assert_int_equal(rgc_blocking_leave(t), RGC_OK);
 
     /* Leaving and entering again with nothing recorded queues nothing. */
@@ -342,7 +353,7 @@ static void blocking_enter_flushes(void **state)
     assert_int_equal(pushed(heap), p0 + 2);
     b = satb_queue_take(&heap->satb);
     assert_entries(heap, b, want, 2);
-    satb_buffers_free(&heap->satb, b);
+    satb_queue_recycle(&heap->satb, b);
     assert_int_equal(rgc_blocking_leave(t), RGC_OK);
 
     drop_recorded(f);
@@ -605,7 +616,7 @@ static rgc_ref *cut(rgc_thread *t, size_t i, bool *unmarked)
     CHECK(x_intact(t, x, i));
     rgc_ref *hx = rgc_handle(t, x);
     CHECK(hx);
-    CHECK(t->satb == NULL); /* nothing recorded this cycle yet */
+    CHECK(recorded(t) == 0); /* nothing recorded this cycle yet */
     rgc_store(t, &h->s, NULL);
     CHECK(t->satb && t->satb->count == 1 &&
           addr(t->satb->entries[0]) == (uintptr_t)x);
@@ -622,7 +633,7 @@ static void restore(rgc_thread *t, rgc_ref *hx, size_t i)
     holder *h = rgc_load_elem(t, array(t), i);
     CHECK(rgc_load(t, &h->s) == NULL);
     rgc_store(t, &h->s, x);
-    CHECK(t->satb == NULL); /* marking off: nothing recorded */
+    CHECK(recorded(t) == 0); /* marking off: nothing recorded */
 }
 
 static size_t slot_index(int iter, size_t offset)
@@ -757,7 +768,7 @@ static void run_e2e(size_t n, int iterations, bool with_other, bool gated)
         size_t i = slot_index(iter, 0);
         uint64_t p0 = pushed(E.heap), base = driver_cycles();
         assert_int_equal(t->fast.marking, 0);
-        assert_null(t->satb);
+        assert_int_equal(recorded(t), 0);
         __atomic_store_n(&E.base, base, __ATOMIC_SEQ_CST);
         __atomic_store_n(&E.watch[0], X_BASE + i, __ATOMIC_SEQ_CST);
         __atomic_store_n(&E.watch[1],

@@ -56,6 +56,7 @@ void rgc__safepoint_slow(rgc_thread *thread);
 rgc_ref *rgc__handle_slow(rgc_thread *thread, void *obj);
 void rgc__scope_close_slow(rgc_thread *thread, rgc_scope scope);
 void rgc__index_fail(const void *refs, size_t i);
+void rgc__root_check(rgc_thread *thread, rgc_ref *root);
 
 static inline struct rgc__thread_fast *rgc__fast(rgc_thread *thread)
 {
@@ -223,9 +224,14 @@ static inline rgc_ref *rgc_handle(rgc_thread *thread, void *obj)
     return rgc__handle_slow(thread, obj);
 }
 
+/* RGC_DEBUG: abort unless root is a handle of this thread or a registered
+ * global root (an out-of-line lookup). */
 static inline void rgc_root_store(rgc_thread *thread, rgc_ref *root,
                                   void *value)
 {
+#ifdef RGC_DEBUG
+    rgc__root_check(thread, root);
+#endif
     rgc__write_slot(thread, root, value);
 }
 

@@ -119,7 +119,7 @@ static void *alloc_large(struct rgc_thread *t, rgc_type type, uint64_t payload)
         !with_collections(t, bytes, try_large, &r))
         return out_of_memory(heap, payload);
     *(uint64_t *)r->bottom = header_make(type, payload);
-    r->top = r->bottom + bytes;
+    region_set_top(r, r->bottom + bytes);
     heap_count_allocated(heap, bytes);
     return object_payload(r->bottom);
 }

@@ -14,12 +14,16 @@
  * reported.
  *
  * Store: while marking runs, the SATB pre-write barrier records the value
- * being overwritten, then the slot is written.
+ * being overwritten, then the slot is written.  Recording never aborts for
+ * want of memory: a thread that can get no SATB buffer waits for the
+ * marker to recycle one (record_after_wait).
  *
  * A detached thread's fast fields send every non-null load and every store
  * here (heap.c, disarm), so both check the thread first and refuse it.
  */
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/chaos.h"
 #include "base/error.h"
@@ -95,11 +99,51 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
     return heal_slot_to(slot, bits, to | t->fast.good_color);
 }
 
+/* Yield, then sleep a little: the marker needs the CPU to drain. */
+static void wait_a_little(unsigned round)
+{
+    if (round < 16) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * No SATB buffer could be had: the free list is empty and metadata memory
+ * has run out.  The entry must not be dropped (its object may be reachable
+ * only through the snapshot), so wait for the marker to recycle a buffer:
+ * one is bound to come back once it drains the queue (satb.h: total >=
+ * attached, and this thread holds none).
+ *
+ * The wait is offline, so that the handshake and the mark-end pauses the
+ * marker runs meanwhile do not wait for this thread.  While it waits, no
+ * mark-end pause completes marking (satb_waiting), so no relocate-start
+ * pause can follow: nothing moves, and the caller's raw pointers (the
+ * slot, the value it is storing) stay valid.  Only the owner touches
+ * t->satb, and only online: handshakes and pauses flush it while the
+ * thread is offline, and it is NULL throughout (this thread had none).
+ */
+static void record_after_wait(struct rgc_thread *t, uintptr_t old)
+{
+    struct rgc_heap *heap = t->heap;
+    satb_wait_begin(&heap->satb);
+    thread_offline(&heap->safepoint, t); /* online: thread_check passed */
+    struct satb_buffer *b;
+    for (unsigned round = 0; !(b = satb_buffer_get(&heap->satb)); round++)
+        wait_a_little(round);
+    thread_online(&heap->safepoint, t);
+    satb_wait_end(&heap->satb);
+    t->satb = b;
+    satb_record(&t->satb, &heap->satb, old); /* an empty buffer: succeeds */
+}
+
 static void satb_record_old(rgc_thread *t, rgc_ref *slot)
 {
     uintptr_t old = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
-    if (old & RGC__ADDR_MASK)
-        satb_record(&t->satb, &t->heap->satb, old);
+    if ((old & RGC__ADDR_MASK) && !satb_record(&t->satb, &t->heap->satb, old))
+        record_after_wait(t, old);
 }
 
 void rgc__store_slow(rgc_thread *t, rgc_ref *slot, void *value)

@@ -35,6 +35,8 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     heap->config = cfg;
     heap->good_color = RGC_COLOR_MARKED0;
     global_roots_init(&heap->roots);
+    /* one account for the heap's metadata (region_table_init starts it) */
+    satb_queue_init(&heap->satb, &heap->regions.meta);
     if (type_table_init(&heap->types) != RGC_OK ||
         region_table_init(&heap->regions, cfg.heap_max, cfg.region_size,
                           cfg.pretouch, cfg.poison) != RGC_OK) {
@@ -42,7 +44,6 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         rgc_meta_free(heap);
         return NULL;
     }
-    heap->satb.meta = &heap->regions.meta; /* one account for the heap */
     if (workers_start(&heap->workers, cfg.gc_threads) != RGC_OK) {
         region_table_destroy(&heap->regions);
         type_table_destroy(&heap->types);
@@ -82,7 +83,7 @@ void rgc_heap_destroy(rgc_heap *heap)
                   "them first)",
                   heap->safepoint.thread_count);
     driver_stop(heap); /* waits for a cycle under way */
-    satb_buffers_free(&heap->satb, satb_queue_take(&heap->satb));
+    satb_queue_destroy(&heap->satb);
     while (heap->spare_threads) {
         struct rgc_thread *t = heap->spare_threads;
         heap->spare_threads = t->next;
@@ -156,6 +157,13 @@ rgc_thread *rgc_thread_attach(rgc_heap *heap)
         rgc_meta_free(t);
         return NULL;
     }
+    /* Its first SATB buffer now, where failing is clean: a store while
+     * marking must never fail (barrier.c). */
+    if (satb_attach(&heap->satb, &t->satb) != RGC_OK) {
+        handles_destroy(t);
+        rgc_meta_free(t);
+        return NULL;
+    }
     t->heap = heap;
     t->owner = pthread_self();
     t->fast.type_payload = heap->types.payload;
@@ -184,8 +192,7 @@ int rgc_thread_detach(rgc_thread *t)
     heap_count_allocated(heap, tlab_retire_to_spares(t, &heap->spare_regions));
     heap_count_loads(heap, t);
     satb_flush(&t->satb, &heap->satb);
-    satb_buffer_free(&heap->satb, t->satb); /* an empty one, if any */
-    t->satb = NULL;
+    satb_detach(&heap->satb, &t->satb); /* an empty one, if any, is kept */
     safepoint_detach(&heap->safepoint, t); /* no pause sees t after this */
     handles_destroy(t);
     disarm(t);
@@ -231,12 +238,39 @@ int rgc_blocking_leave(rgc_thread *t)
 
 int rgc_root_register(rgc_heap *heap, rgc_ref *root)
 {
+    /* A slot inside the heap is a field of some object (or of none): it is
+     * traced through its object, and registering it would make the
+     * collector update memory that may be freed or moved. */
+    uintptr_t s = (uintptr_t)root;
+    if (root && (heap_contains(&heap->regions, s) ||
+                 heap_contains(&heap->regions, s + sizeof *root - 1)))
+        return rgc_fail(RGC_EINVAL,
+                        "rgc_root_register: slot %p lies inside the heap "
+                        "(register only rgc_ref variables outside it; a "
+                        "field of an object is traced through the object)",
+                        (void *)root);
     return global_roots_add(&heap->roots, root);
 }
 
 int rgc_root_unregister(rgc_heap *heap, rgc_ref *root)
 {
     return global_roots_remove(&heap->roots, root);
+}
+
+/* rgc_root_store's check in embedders built with RGC_DEBUG: a root slot is
+ * scanned in the mark-start pause only, so a heap slot written through
+ * rgc_root_store skips the SATB barrier, and an unregistered variable is
+ * never scanned at all. */
+void rgc__root_check(rgc_thread *t, rgc_ref *root)
+{
+    if (!thread_check(t, "rgc_root_store"))
+        return;
+    if (!handles_contains(t, root) &&
+        !global_roots_contains(&t->heap->roots, root))
+        rgc_fatal("rgc_root_store: slot %p is neither a handle of this "
+                  "thread in an open scope nor a registered global root "
+                  "(write heap slots with rgc_store)",
+                  (void *)root);
 }
 
 /* The region holding obj, or NULL (with the error set) if obj is no object. */

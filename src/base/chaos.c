@@ -72,7 +72,8 @@ bool chaos_inject(enum chaos_point point, const void *subject)
         return false;
     chaos_interleave(point, subject);
     /* A mutator's copy fails often (its fallback is the wait); a worker's
-     * destination rarely, since each failure slides a whole region. */
+     * destination rarely, since each failure slides a whole region, and a
+     * SATB buffer allocation rarely (recycled buffers usually serve). */
     uint64_t r = next() >> 16;
     return point == CHAOS_FAIL_MUTATOR_COPY ? (r & 3) == 0 : (r & 15) == 0;
 }
@@ -142,6 +143,7 @@ const char *chaos_point_name(enum chaos_point point)
         [CHAOS_BLOCKING_LEAVE] = "blocking_leave",
         [CHAOS_FAIL_MUTATOR_COPY] = "fail_mutator_copy",
         [CHAOS_FAIL_DESTINATION] = "fail_destination",
+        [CHAOS_FAIL_SATB_BUFFER] = "fail_satb_buffer",
     };
     return point < CHAOS_POINTS ? names[point] : "?";
 }

@@ -9,7 +9,8 @@
  * option each call may yield the CPU or sleep a little, and the failure
  * points (chaos_fail) sometimes fail on purpose, so the rarely-run paths
  * (a mutator that cannot copy, a worker with no destination: sliding in
- * place) run all the time.  This is HotSpot's *ALot stress flags, as one
+ * place, a mutator with no SATB buffer: waiting for a recycled one) run
+ * all the time.  This is HotSpot's *ALot stress flags, as one
  * mechanism.
  *
  * Tests can instead install a hook that sees every point (and decides the
@@ -50,6 +51,7 @@ enum chaos_point {
     /* failure points (chaos_fail) */
     CHAOS_FAIL_MUTATOR_COPY,    /* a load barrier gets no room to copy    */
     CHAOS_FAIL_DESTINATION,     /* a worker gets no destination region    */
+    CHAOS_FAIL_SATB_BUFFER,     /* a mutator cannot allocate a SATB buffer */
     CHAOS_POINTS
 };
 

@@ -18,8 +18,9 @@
  *   - tams (top at mark start) is top at the last mark start, or bottom if
  *     the region was taken since: objects at or above it are newer than the
  *     marking and live for it;
- *   - state and tams change while markers read them, so they are accessed
- *     with atomics outside pauses (region_state, region_set_state, ...);
+ *   - state, top and tams change while markers read them, so they are
+ *     accessed with atomics outside pauses (region_state, region_set_state,
+ *     region_top, ...);
  *   - "committed" regions are readable and writable; free regions stay
  *     committed (warm) until region_table_uncommit_free();
  *   - every byte in [dirty_end, end) is zero; below dirty_end, bytes at or
@@ -138,6 +139,18 @@ static inline enum region_state region_state(const struct region *r)
 static inline void region_set_state(struct region *r, enum region_state s)
 {
     __atomic_store_n(&r->state, s, __ATOMIC_RELEASE);
+}
+
+/* top changes while markers read it (a mutator carving a TLAB, a large
+ * object's allocation), so those writes and this read are atomic. */
+static inline uintptr_t region_top(const struct region *r)
+{
+    return __atomic_load_n(&r->top, __ATOMIC_RELAXED);
+}
+
+static inline void region_set_top(struct region *r, uintptr_t top)
+{
+    __atomic_store_n(&r->top, top, __ATOMIC_RELAXED);
 }
 
 static inline uintptr_t region_tams(const struct region *r)

@@ -1,11 +1,18 @@
 /*
  * mark.c — the marking `reach` function (remap, heal, TAMS, mark bit),
- * live-byte accounting, and walking marked objects.  A reference that
- * leaves the heap or lands in a free region can only come from a lying type
- * descriptor or a stale pointer stored by the embedder: it is reported as
- * fatal rather than followed.
+ * live-byte accounting, and walking marked objects.
+ *
+ * A reference that names no object — outside the heap, into a free region,
+ * into the middle of a large object, or at or above its region's top
+ * (nothing was allocated there) — can only come from a lying type
+ * descriptor, a forged slot or a stale pointer stored by the embedder: it
+ * is fatal, with the slot and the value, whatever TAMS says (above TAMS the
+ * object is not traced, but it must still exist).  The check costs three
+ * compares on the region entry marking reads anyway.
  */
 #include "mark/mark.h"
+
+#include <stdio.h>
 
 #include "base/bitmap.h"
 #include "base/error.h"
@@ -46,6 +53,23 @@ static void mark_scan(void *ctx, uintptr_t start)
     count_live(region_of(m->rt, start), start);
 }
 
+/* slot (NULL: a SATB entry) holds bits, which name no object: why, about
+ * region r (NULL: outside the heap). */
+static _Noreturn void bad_reference(const rgc_ref *slot, uintptr_t bits,
+                                    const char *why, const struct region *r)
+{
+    char where[96] = "";
+    if (r)
+        snprintf(where, sizeof where, " %u (bottom %p, top %p)", r->index,
+                 (void *)r->bottom, (void *)region_top(r));
+    char who[48] = "a SATB entry";
+    if (slot)
+        snprintf(who, sizeof who, "slot %p", (const void *)slot);
+    rgc_fatal("marking: %s holds %p, which is not an object: it lies %s%s "
+              "(a stale or forged reference)",
+              who, (void *)(bits & RGC__ADDR_MASK), why, where);
+}
+
 static uintptr_t mark_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
 {
     struct marking *m = ctx;
@@ -54,17 +78,18 @@ static uintptr_t mark_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
                     : remap_address(m->rt, bits & RGC__ADDR_MASK);
     uintptr_t start = object_start((void *)(bits & RGC__ADDR_MASK));
     if (!heap_contains(m->rt, start))
-        rgc_fatal("slot %p holds %p, which is not in the heap", (void *)slot,
-                  (void *)(start + RGC__HEADER_BYTES));
+        bad_reference(slot, bits, "outside the heap", NULL);
     struct region *r = region_of(m->rt, start);
+    enum region_state state = region_state(r); /* as new as the object: see
+                                                  trace_slot */
+    if (state == REGION_FREE)
+        bad_reference(slot, bits, "in free region", r);
+    if (state == REGION_HUMONGOUS_CONT)
+        bad_reference(slot, bits, "inside a large object, in region", r);
+    if (start >= region_top(r))
+        bad_reference(slot, bits, "above the top of region", r);
     if (start >= region_tams(r))
         return 0; /* allocated since marking began: live, nothing to do */
-    enum region_state state = region_state(r);
-    if (state == REGION_FREE || state == REGION_HUMONGOUS_CONT)
-        rgc_fatal("slot %p holds %p, which is not an object (region %u is "
-                  "%s): a stale or forged reference",
-                  (void *)slot, (void *)(start + RGC__HEADER_BYTES), r->index,
-                  state == REGION_FREE ? "free" : "inside a large object");
     return set_mark(r, start) ? start : 0;
 }
 

@@ -227,10 +227,13 @@ static bool take_chunk(struct tracer *t)
 
 /* ---- tracing ---- */
 
+/* The load acquires (a plain mov on x86-64): whoever stored the reference
+ * allocated its object first, and the region's state and top that reach
+ * checks must be at least as new as that allocation. */
 static void trace_slot(rgc_ref *slot, void *ctx)
 {
     struct tracer *t = ctx;
-    uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
+    uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_ACQUIRE);
     t->work++;
     if (bits & RGC__ADDR_MASK) {
         uintptr_t start = t->tr->reach(t->tr->ctx, slot, bits);
@@ -255,7 +258,7 @@ static bool drain_satb(struct tracer *t)
         }
         t->work += (int64_t)b->count;
     }
-    satb_buffers_free(t->tr->satb, list);
+    satb_queue_recycle(t->tr->satb, list);
     return true;
 }
 

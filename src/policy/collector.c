@@ -150,6 +150,7 @@ static void flush_satb(struct rgc_thread *t, void *ctx)
 static void mark_complete(struct rgc_heap *heap, struct cycle *c)
 {
     set_marking(heap, false);
+    satb_queue_trim(&heap->satb);
     HEAP_SET(heap->live, mark_finish(&c->mark));
     c->mark_done = true;
     if (heap->config.checkmark)
@@ -161,13 +162,30 @@ static void mark_complete(struct rgc_heap *heap, struct cycle *c)
     }
 }
 
+/* Marking is complete when the pool and the SATB queue are empty and no
+ * thread waits for a SATB buffer: a waiting thread holds an entry not yet
+ * recorded, and sits offline inside rgc_store (barrier.c), where only a
+ * pause that moves nothing may pass it by. */
 static void mark_end(struct rgc_heap *heap, struct cycle *c)
 {
     for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
         satb_flush(&t->satb, &heap->satb);
     if (mark_run(&c->mark, &heap->workers, c->mark_budget) &&
-        satb_queue_empty(&heap->satb))
+        satb_queue_empty(&heap->satb) && !satb_waiting(&heap->satb))
         mark_complete(heap, c);
+}
+
+/* A thread waiting for a SATB buffer (barrier.c) holds an entry back, and
+ * no mark-end pause can complete marking while it waits: keep draining the
+ * queue, so buffers come back to the free list, and give the waiters time
+ * to take them before pausing (pausing at once would only fail again, and
+ * could keep a waiter from coming back online). */
+static void let_satb_waiters_go(struct rgc_heap *heap, struct cycle *c)
+{
+    while (satb_waiting(&heap->satb)) {
+        mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
+        nanosleep(&(struct timespec){0, 50000}, NULL);
+    }
 }
 
 /* Concurrent marking until a mark-end pause finds nothing left.  Each
@@ -183,6 +201,7 @@ static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
          * drains what is left within its budget, or hands it back. */
         safepoint_handshake(&heap->safepoint, NULL, flush_satb, &heap->satb);
         mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
+        let_satb_waiters_go(heap, c);
         uint64_t ns = rgc_now_ns() - t0, work = mark_work(&c->mark) - w0;
         if (work > 10 * MIN_MARK_BUDGET && ns)
             heap->mark_rate = (double)work / (double)ns;

@@ -84,6 +84,18 @@ void handles_visit(struct rgc_thread *t, rgc_visit_fn visit, void *ctx)
     }
 }
 
+bool handles_contains(const struct rgc_thread *t, const rgc_ref *slot)
+{
+    struct handle_chunk *last = chunk_of_limit(t->fast.handle_limit);
+    for (struct handle_chunk *c = t->handles;; c = c->next) {
+        rgc_ref *end = c == last ? t->fast.handle_top : chunk_end(c);
+        if (slot >= c->slots && slot < end)
+            return true;
+        if (c == last)
+            return false;
+    }
+}
+
 size_t handles_in_use(const struct rgc_thread *t)
 {
     size_t n = 0;

@@ -101,6 +101,8 @@ void tlab_publish_limit(struct rgc_thread *t);
 int handles_init(struct rgc_thread *t);
 void handles_destroy(struct rgc_thread *t);
 size_t handles_in_use(const struct rgc_thread *t);
+/* Whether slot is a handle of t in an open scope (O(chunks in use)). */
+bool handles_contains(const struct rgc_thread *t, const rgc_ref *slot);
 void handles_visit(struct rgc_thread *t, rgc_visit_fn visit, void *ctx);
 
 #endif

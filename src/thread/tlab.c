@@ -25,7 +25,7 @@ size_t tlab_retire(struct rgc_thread *t)
 {
     size_t used = tlab_used(t);
     if (t->alloc_region && t->tlab_end) /* a TLAB is open */
-        t->alloc_region->top = t->fast.tlab_top;
+        region_set_top(t->alloc_region, t->fast.tlab_top);
     t->tlab_start = t->fast.tlab_top = t->tlab_end = 0;
     __atomic_store_n(&t->fast.alloc_limit, 0, __ATOMIC_RELAXED);
     return used;
@@ -113,7 +113,7 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
     region_zero(r, r->top, r->top + size);
     t->tlab_start = t->fast.tlab_top = r->top;
     t->tlab_end = r->top + size;
-    r->top += size;
+    region_set_top(r, r->top + size);
     tlab_publish_limit(t);
     return true;
 }
