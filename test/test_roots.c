@@ -35,6 +35,7 @@
 
 #include <rgc.h>
 
+#include "child.h"
 #include "rgc_heap.h"
 
 typedef struct cell {
@@ -84,54 +85,11 @@ static void assert_error_has(const char *what)
 
 /* ---- death tests ----------------------------------------------------- */
 
-struct child {
-    int status;
-    char err[4096];
-};
-
-/* Runs fn in a child with the default SIGABRT and no core dump; collects
- * its stderr and stdout and its wait status. */
-static struct child run_child(void (*fn)(void))
-{
-    struct child c = {0};
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[1]);
-        signal(SIGABRT, SIG_DFL);
-        struct rlimit no_core = {0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
-        fn();
-        fputs("child: survived\n", stderr);
-        fflush(stderr);
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t len = 0;
-    ssize_t r;
-    while (len < sizeof c.err - 1 &&
-           (r = read(fds[0], c.err + len, sizeof c.err - 1 - len)) > 0)
-        len += (size_t)r;
-    c.err[len] = '\0';
-    close(fds[0]);
-    assert_int_equal(waitpid(pid, &c.status, 0), pid);
-    return c;
-}
-
 /* The child aborted, and its output holds every string of want[]. */
 static void assert_aborted_with(const struct child *c, const char *const *want,
                                 size_t n)
 {
-    if (!WIFSIGNALED(c->status) || WTERMSIG(c->status) != SIGABRT)
-        fail_msg("child: expected SIGABRT, got status %#x; output:\n%s",
-                 c->status, c->err);
+    assert_killed_by(c, SIGABRT, NULL);
     for (size_t i = 0; i < n; i++)
         if (!strstr(c->err, want[i]))
             fail_msg("child's output lacks \"%s\":\n%s", want[i], c->err);
