@@ -8,9 +8,12 @@
  * points into keeps the forwarding table of that relocation until the next
  * marking has visited (and healed) every reachable slot, so the lookup is
  * always possible while such a slot can still be read (docs/design.md,
- * "References and colors").  A region with no table, or an object with no
- * entry, did not move (yet).  Mutators, who may meet a table still being
- * filled, go through relocate_object instead (relocate/relocate.h).
+ * "References and colors").  A region with no table did not move; an
+ * object with no entry in a table not yet done has not moved yet (only the
+ * relocate-start verifier looks then), and one with no entry in a done
+ * table was not live: fatal (forwarding.h).  Mutators, who may meet a
+ * table still being filled, go through relocate_object instead
+ * (relocate/relocate.h).
  */
 #ifndef RGC_RELOCATE_REMAP_H
 #define RGC_RELOCATE_REMAP_H
