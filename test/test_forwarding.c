@@ -1,7 +1,8 @@
-/* test_forwarding.c — per-region forwarding tables: insert, find, absence,
- * one-word entries at the extremes of region and heap size, a table at its
- * load factor, racing inserts, and the user count that guards a region's
- * memory; every table's bytes are counted while it lives. */
+/* test_forwarding.c — per-region forwarding tables: built from a sorted
+ * set of live objects, insert, find, absence, one-word entries at the
+ * extremes of region and heap size, 8 bytes per live object whatever the
+ * objects' spread, racing inserts, and the user count that guards a
+ * region's memory; every table's bytes are counted while it lives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,12 +20,35 @@
 
 static struct meta_usage meta; /* every table's bytes, while it lives */
 
-static struct forwarding *create(size_t objects, size_t region_size,
-                                 uintptr_t base)
+/* A table for objects at word offsets key(0), key(1), ... (increasing). */
+static struct forwarding *create_keyed(size_t objects, size_t region_size,
+                                       uintptr_t base,
+                                       size_t (*key)(size_t i, size_t n))
 {
     struct forwarding *f = forwarding_create(objects, region_size, base, &meta);
     assert_non_null(f);
+    for (size_t i = 0; i < objects; i++)
+        forwarding_add(f, key(i, objects));
+    assert_int_equal(f->count, objects);
     return f;
+}
+
+static size_t consecutive(size_t i, size_t n)
+{
+    (void)n;
+    return i;
+}
+
+static struct forwarding *create(size_t objects, size_t region_size,
+                                 uintptr_t base)
+{
+    return create_keyed(objects, region_size, base, consecutive);
+}
+
+static size_t every_third(size_t i, size_t n)
+{
+    (void)n;
+    return i * 3;
 }
 
 static void destroy(struct forwarding *f)
@@ -37,8 +61,10 @@ static void finds_what_was_inserted_and_nothing_else(void **state)
 {
     (void)state;
     enum { N = 10000 };
-    struct forwarding *f = create(N, 2 * MiB, BASE);
+    struct forwarding *f = create_keyed(N, 2 * MiB, BASE, every_third);
     assert_int_equal(meta_bytes(&meta, META_FORWARDING), forwarding_bytes(f));
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(forwarding_find(f, i * 3), 0); /* not moved yet */
     for (size_t i = 0; i < N; i++)
         assert_int_equal(forwarding_insert(f, i * 3, BASE + i * 40),
                          BASE + i * 40);
@@ -73,7 +99,11 @@ static void packs_offsets_and_addresses_at_the_extremes(void **state)
         assert_int_equal(heap, limits[s]);
         uintptr_t base = ((uintptr_t)1 << 60) - heap, top = base + heap - 8;
         size_t last = sizes[s] / 8 - 1;
-        struct forwarding *f = create(4, sizes[s], base);
+        struct forwarding *f = forwarding_create(3, sizes[s], base, &meta);
+        assert_non_null(f);
+        forwarding_add(f, 0);
+        forwarding_add(f, last / 2);
+        forwarding_add(f, last);
         assert_int_equal(forwarding_insert(f, last, top), top);
         assert_int_equal(forwarding_insert(f, 0, base), base);
         assert_int_equal(forwarding_insert(f, last / 2, top - heap / 2),
@@ -89,35 +119,48 @@ static void packs_offsets_and_addresses_at_the_extremes(void **state)
     }
 }
 
-/* A table holds exactly the objects it was created for at a load of at
- * most 7/8 (so 8/7 entries of 8 bytes per object, plus its header): all
- * found, and a miss among them still ends. */
-static void a_full_table_holds_its_objects(void **state)
+/* Live objects spread in different ways over a 2 MiB region (262,144
+ * words): evenly, every other word (16-byte objects), bunched at the
+ * start or the end, and in two clusters far apart — the lookup's guess is
+ * then far off and it must gallop. */
+#define WORDS (2 * MiB / 8)
+static size_t spread_evenly(size_t i, size_t n) { return i * (WORDS / n); }
+static size_t every_other(size_t i, size_t n) { (void)n; return 2 * i; }
+static size_t at_the_start(size_t i, size_t n) { (void)n; return i; }
+static size_t at_the_end(size_t i, size_t n) { return WORDS - n + i; }
+static size_t two_clusters(size_t i, size_t n)
+{
+    return i < n / 2 ? i : WORDS - n + i;
+}
+
+/* A table is one 8-byte entry per live object and its header, and finds
+ * every object, and nothing between them, however they are spread. */
+static void eight_bytes_per_live_object_however_spread(void **state)
 {
     (void)state;
-    static const size_t counts[] = {1, 6, 7, 8, 1000, 131072};
-    const size_t words = 2 * MiB / 8;
-    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
-        size_t n = counts[c];
-        struct forwarding *f = create(n, 2 * MiB, BASE);
-        assert_true(f->capacity > n);         /* one slot stays empty */
-        assert_true(f->capacity * 7 <= n * 8 + 7); /* and no more */
-        assert_true(f->capacity * 7 >= n * 8); /* load at most 7/8 */
-        assert_int_equal(forwarding_bytes(f),
-                         sizeof *f + f->capacity * sizeof(uint64_t));
-        /* every other word: as dense as 16-byte objects are; 37 spreads
-         * the smaller sets over the region */
-        for (size_t i = 0; i < n; i++)
-            forwarding_insert(f, i * 37 * 2 % words, BASE + i * 8);
-        for (size_t i = 0; i < n; i++) {
-            assert_int_equal(forwarding_find(f, i * 37 * 2 % words),
-                             BASE + i * 8);
-            if (n < words / 2)
-                assert_int_equal(forwarding_find(f, i * 37 * 2 % words + 1),
-                                 0);
+    static const size_t counts[] = {1, 2, 7, 1000, 131072};
+    size_t (*const spreads[])(size_t, size_t) = {
+        spread_evenly, every_other, at_the_start, at_the_end, two_clusters};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (size_t k = 0; k < sizeof spreads / sizeof spreads[0]; k++) {
+            size_t n = counts[c];
+            struct forwarding *f = create_keyed(n, 2 * MiB, BASE, spreads[k]);
+            assert_int_equal(forwarding_bytes(f),
+                             sizeof *f + n * sizeof(uint64_t));
+            for (size_t i = 0; i < n; i++)
+                forwarding_insert(f, spreads[k](i, n), BASE + i * 8);
+            for (size_t i = 0; i < n; i++) {
+                size_t key = spreads[k](i, n);
+                assert_int_equal(forwarding_find(f, key), BASE + i * 8);
+                bool gap_after = i + 1 < n ? spreads[k](i + 1, n) > key + 1
+                                           : key + 1 < WORDS;
+                if (gap_after)
+                    assert_int_equal(forwarding_find(f, key + 1), 0);
+            }
+            if (spreads[k](0, n) > 0)
+                assert_int_equal(forwarding_find(f, 0), 0);
+            destroy(f);
         }
-        destroy(f);
-    }
 }
 
 enum { RACED = 20000 };
@@ -138,9 +181,8 @@ static void *race(void *arg)
     return NULL;
 }
 
-/* Two relocators race to forward the same objects in a table filled to
- * its load: each object gets one target, one of the two racers' copies,
- * and both see the same one. */
+/* Two relocators race to forward the same objects: each object gets one
+ * target, one of the two racers' copies, and both see the same one. */
 static void racing_inserts_agree_on_one_winner(void **state)
 {
     (void)state;
@@ -209,7 +251,7 @@ int main(void)
         cmocka_unit_test(finds_what_was_inserted_and_nothing_else),
         cmocka_unit_test(empty_table_finds_nothing),
         cmocka_unit_test(packs_offsets_and_addresses_at_the_extremes),
-        cmocka_unit_test(a_full_table_holds_its_objects),
+        cmocka_unit_test(eight_bytes_per_live_object_however_spread),
         cmocka_unit_test(racing_inserts_agree_on_one_winner),
         cmocka_unit_test(close_waits_for_users_and_refuses_new_ones),
     };

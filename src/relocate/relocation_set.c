@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "base/meta.h"
+#include "mark/mark.h"
 #include "relocate/forwarding.h"
 
 static int by_live_bytes(const void *a, const void *b)
@@ -12,6 +13,28 @@ static int by_live_bytes(const void *a, const void *b)
     const struct region *x = *(struct region *const *)a;
     const struct region *y = *(struct region *const *)b;
     return (x->live_bytes > y->live_bytes) - (x->live_bytes < y->live_bytes);
+}
+
+static void add_key(void *ctx, struct region *r, uintptr_t start)
+{
+    forwarding_add(ctx, region_word_index(r, start));
+}
+
+/* The region's table, built from its marks (every live object of a
+ * candidate is marked: it got no allocation after mark start), or NULL if
+ * out of memory. */
+static struct forwarding *build_table(struct region_table *rt,
+                                      struct region *r)
+{
+    struct forwarding *f = forwarding_create(r->live_objects, rt->region_size,
+                                             rt->base, &rt->meta);
+    if (!f)
+        return NULL;
+    marked_objects_visit(rt, r, add_key, f);
+    if (f->count != f->capacity)
+        rgc_fatal("region %u: %zu marked objects, %zu counted live",
+                  r->index, f->count, f->capacity);
+    return f;
 }
 
 static bool is_candidate(const struct region_table *rt, const struct region *r,
@@ -52,10 +75,7 @@ int relocation_set_select(struct relocation_set *rs, struct region_table *rt,
         struct region *r = rs->regions[i];
         if (r->live_bytes && rs->live_bytes + r->live_bytes > room)
             break;
-        if (r->live_objects &&
-            !(r->forwarding = forwarding_create(r->live_objects,
-                                                rt->region_size, rt->base,
-                                                &rt->meta)))
+        if (r->live_objects && !(r->forwarding = build_table(rt, r)))
             continue;
         rs->live_bytes += r->live_bytes;
         __atomic_store_n(&r->settled, r->bottom, __ATOMIC_RELAXED);
