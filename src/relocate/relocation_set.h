@@ -12,10 +12,11 @@
  * next); stop
  * before the live bytes to copy exceed the free space to copy them into.
  * Regions with nothing live are always taken: they cost no copying.  Each
- * region taken with live objects gets its forwarding table here, sized
- * from its live object count, so no pause allocates one.  A
- * region that received objects since marking began is never a candidate:
- * they are live but unmarked, so marked_objects_visit would miss them.
+ * region taken with live objects gets its forwarding table here, built
+ * from its marks (one entry per live object), so no pause allocates or
+ * fills one.  A region that received objects since marking began is never
+ * a candidate: they are live but unmarked, so neither its table nor
+ * marked_objects_visit would know them.
  *
  * Selection runs while mutators run (it reads only what they do not
  * write, or reads it atomically); the relocate-start pause then drops
