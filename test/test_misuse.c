@@ -22,19 +22,14 @@
 #include <rgc.h>
 
 #include "child.h"
+#include "fixture.h"
 
 #define NOT_ATTACHED "the thread is not attached"
 #define FOREIGN "the thread was attached by another OS thread"
 
 static rgc_heap *make_heap(void)
 {
-    rgc_config c;
-    rgc_config_init(&c);
-    assert_int_equal(rgc_config_parse(&c, "heap_max=16m,region_size=256k"),
-                     RGC_OK);
-    rgc_heap *heap = rgc_heap_create(&c);
-    assert_non_null(heap);
-    return heap;
+    return heap_with("heap_max=16m,region_size=256k");
 }
 
 /* A thread that was detached after it allocated obj and refs (a reference

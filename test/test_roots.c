@@ -36,6 +36,7 @@
 #include <rgc.h>
 
 #include "child.h"
+#include "fixture.h"
 #include "rgc_heap.h"
 
 typedef struct cell {
@@ -45,13 +46,7 @@ typedef struct cell {
 
 static rgc_heap *new_heap(void)
 {
-    rgc_config c;
-    rgc_config_init(&c);
-    assert_int_equal(rgc_config_parse(&c, "heap_max=16m,region_size=256k"),
-                     RGC_OK);
-    rgc_heap *heap = rgc_heap_create(&c);
-    assert_non_null(heap);
-    return heap;
+    return heap_with("heap_max=16m,region_size=256k");
 }
 
 static rgc_type cell_type(rgc_heap *heap)
@@ -69,6 +64,27 @@ static cell *new_cell(rgc_thread *t, rgc_type ty, uint64_t tag)
     assert_non_null(c);
     c->tag = tag;
     return c;
+}
+
+/* A heap, the calling thread attached in an open scope, and one cell
+ * (tag 1) that a handle keeps. */
+struct one_cell {
+    rgc_heap *heap;
+    rgc_thread *t;
+    rgc_scope scope;
+    cell *c;
+};
+
+static struct one_cell one_cell(void)
+{
+    struct one_cell w = {.heap = new_heap()};
+    rgc_type ty = cell_type(w.heap);
+    w.t = rgc_thread_attach(w.heap);
+    assert_non_null(w.t);
+    w.scope = rgc_scope_open(w.t);
+    w.c = new_cell(w.t, ty, 1);
+    rgc_handle(w.t, w.c);
+    return w;
 }
 
 /* Write a slot's bits as is, past every barrier. */
@@ -100,13 +116,11 @@ static void assert_aborted_with(const struct child *c, const char *const *want,
 static void register_errors(void **state)
 {
     (void)state;
-    rgc_heap *heap = new_heap();
-    rgc_type ty = cell_type(heap);
-    rgc_thread *t = rgc_thread_attach(heap);
-    assert_non_null(t);
-    rgc_scope s = rgc_scope_open(t);
-    cell *c = new_cell(t, ty, 1);
-    rgc_handle(t, c);
+    struct one_cell w = one_cell();
+    rgc_heap *heap = w.heap;
+    rgc_thread *t = w.t;
+    rgc_scope s = w.scope;
+    cell *c = w.c;
 
     /* A field of a heap object is not a root. */
     assert_int_equal(rgc_root_register(heap, &c->next), RGC_EINVAL);
@@ -263,15 +277,10 @@ static void root_store_on_roots(void **state)
 
 static void root_store_heap_slot_child(void)
 {
-    rgc_heap *heap = new_heap();
-    rgc_type ty = cell_type(heap);
-    rgc_thread *t = rgc_thread_attach(heap);
-    rgc_scope s = rgc_scope_open(t);
-    cell *c = new_cell(t, ty, 1);
-    rgc_handle(t, c);
-    fprintf(stderr, "child: slot %p\n", (void *)&c->next);
-    rgc_root_store(t, &c->next, c); /* a heap slot: rgc_store's job */
-    rgc_scope_close(t, s);
+    struct one_cell w = one_cell();
+    fprintf(stderr, "child: slot %p\n", (void *)&w.c->next);
+    rgc_root_store(w.t, &w.c->next, w.c); /* a heap slot: rgc_store's job */
+    rgc_scope_close(w.t, w.scope);
 }
 
 static rgc_ref unregistered;
@@ -343,12 +352,11 @@ static void free_region_child(void)
 
 static void above_top_child(void)
 {
-    rgc_heap *heap = new_heap();
-    rgc_type ty = cell_type(heap);
-    rgc_thread *t = rgc_thread_attach(heap);
-    rgc_scope s = rgc_scope_open(t);
-    cell *c = new_cell(t, ty, 1);
-    rgc_handle(t, c);
+    struct one_cell w = one_cell();
+    rgc_heap *heap = w.heap;
+    rgc_thread *t = w.t;
+    rgc_scope s = w.scope;
+    cell *c = w.c;
     /* The cell's region holds a few objects from its bottom; its last
      * words are above its top once the collection retires the TLAB. */
     struct region *r = region_of(&heap->regions, (uintptr_t)c);

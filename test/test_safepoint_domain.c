@@ -30,6 +30,8 @@
 
 #include <rgc.h>
 
+#include "fixture.h"
+
 #define HANG_LIMIT_S 30 /* generous: a pause here takes milliseconds */
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -67,13 +69,7 @@ static void unguard(void)
 
 static rgc_heap *make_heap(void)
 {
-    rgc_config c;
-    rgc_config_init(&c);
-    assert_int_equal(rgc_config_parse(&c, "heap_max=32m,region_size=1m"),
-                     RGC_OK);
-    rgc_heap *heap = rgc_heap_create(&c);
-    assert_non_null(heap);
-    return heap;
+    return heap_with("heap_max=32m,region_size=1m");
 }
 
 static uint64_t full_cycles(rgc_heap *heap)
