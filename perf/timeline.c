@@ -15,7 +15,7 @@
 
 static const char header[] =
     "alloc\tt_ms\trss_kb\tcommitted_kb\tused_kb\tlive_kb\tcycles\tpauses"
-    "\tpause_ns\tnew_cycles\tnew_pauses\n";
+    "\tpause_ns\tnew_cycles\tnew_pauses\tphase\n";
 
 /* Rows sampled after the release, so the drop shows at any period. */
 #define RELEASE_TAIL_SAMPLES 8
@@ -30,11 +30,12 @@ static struct {
     uint64_t start_ns;
     pthread_t thread;
     atomic_bool stop;
-    /* Held around rgc_stats, so timeline_heap(NULL) returns only once the
-     * sampler is done with a heap that is about to be destroyed. */
+    /* Held while a row is made, so timeline_heap(NULL) returns only once
+     * the sampler is done with a heap that is about to be destroyed. */
     pthread_mutex_t lock;
     rgc_heap *heap;
     uint64_t cycles, pauses; /* as of the previous row */
+    const char *phase;       /* "run", then "release" from its request */
 } tl = {.fd = -1, .statm = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 bool timeline_open(const char *path, unsigned period_ms, char *err,
@@ -68,19 +69,21 @@ static long rss_kb(void)
 }
 
 /* One row.  Formatted on the stack and written with one write(): no stdio
- * buffer, so the sampler allocates nothing in the allocator under test. */
+ * buffer, so the sampler allocates nothing in the allocator under test.
+ * The sampler writes rows, and timeline_release one; the lock keeps them
+ * in time order. */
 static void sample(void)
 {
     char row[320];
+    pthread_mutex_lock(&tl.lock);
     int len = snprintf(row, sizeof row, "%s\t%.3f\t%ld", tl.alloc,
                        (double)(bench_now_ns() - tl.start_ns) / 1e6,
                        rss_kb());
-    pthread_mutex_lock(&tl.lock);
     if (tl.heap) {
         rgc_heap_stats st;
         rgc_stats(tl.heap, &st);
         len += snprintf(row + len, sizeof row - (size_t)len,
-                        "\t%zu\t%zu\t%zu\t%llu\t%llu\t%llu\t%llu\t%llu\n",
+                        "\t%zu\t%zu\t%zu\t%llu\t%llu\t%llu\t%llu\t%llu",
                         st.committed / 1024, st.used / 1024,
                         st.live_after_last_cycle / 1024,
                         (unsigned long long)st.cycles,
@@ -92,11 +95,12 @@ static void sample(void)
         tl.pauses = st.pause_count;
     } else {
         len += snprintf(row + len, sizeof row - (size_t)len,
-                        "\t-\t-\t-\t-\t-\t-\t-\t-\n");
+                        "\t-\t-\t-\t-\t-\t-\t-\t-");
     }
-    pthread_mutex_unlock(&tl.lock);
+    len += snprintf(row + len, sizeof row - (size_t)len, "\t%s\n", tl.phase);
     if (write(tl.fd, row, (size_t)len) != len)
         atomic_store(&tl.stop, true); /* disk full or similar: stop quietly */
+    pthread_mutex_unlock(&tl.lock);
 }
 
 static void *sampler_main(void *arg)
@@ -134,6 +138,7 @@ void timeline_begin(enum alloc_kind alloc)
     tl.fd = open(tl.path, O_WRONLY | O_APPEND);
     tl.statm = open("/proc/self/statm", O_RDONLY);
     tl.start_ns = bench_now_ns();
+    tl.phase = "run";
     atomic_store(&tl.stop, false);
     int err = tl.fd < 0 || tl.statm < 0
                   ? errno
@@ -178,6 +183,12 @@ void timeline_release(rgc_heap *heap, rgc_thread *t)
 {
     if (!tl.running)
         return;
+    pthread_mutex_lock(&tl.lock);
+    tl.phase = "release";
+    pthread_mutex_unlock(&tl.lock);
+    /* A row of its own at the request: the sampler may not get a CPU or
+     * the statistics while the full collection runs. */
+    sample();
     rgc_thread *own = t ? NULL : rgc_thread_attach(heap);
     if (!t && !own)
         fprintf(stderr, "rgc-bench: timeline: no release: %s\n",
