@@ -131,15 +131,17 @@ def rotated(items, k):
     return items[k:] + items[:k]
 
 
-def measure(args, workload, present, skipped, first_run):
-    """Every round of one workload: {system: [result, ...]}, in run order.
-    A system found missing leaves `present` for the rest of the compare."""
+def measure(args, workload, present, skipped, settle_first):
+    """Every round of one workload: {system: [result, ...]}, in run order,
+    --settle-ms before every run but the compare's first.  A system found
+    missing leaves `present` for the rest of the compare."""
     runs = {s.name: [] for s in present}
+    settle = settle_first
     for r in range(args.runs):
         for system in rotated(list(present), r):
-            if not first_run[0]:
+            if settle:
                 time.sleep(args.settle_ms / 1000)
-            first_run[0] = False
+            settle = True
             print("compare: %s, round %d of %d: %s"
                   % (workload.name, r + 1, args.runs, system.name),
                   file=sys.stderr, flush=True)
@@ -177,10 +179,9 @@ def main(argv):
            "tools": {"java": peers.java_version(),
                      "go": peers.go_version()},
            "workloads": {}}
-    first_run = [True]
-    for name in args.workloads:
+    for i, name in enumerate(args.workloads):
         w = workloads.Workload(name, args.quick, args.threads)
-        runs = measure(args, w, present, skipped, first_run)
+        runs = measure(args, w, present, skipped, i > 0)
         doc["workloads"][name] = {
             "flags": w.flags(), "live_bytes": w.live_bytes(),
             "jvm_heap_mib": systems.jvm_heap_mib(w, args.jvm_heap_factor),

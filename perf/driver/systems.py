@@ -147,7 +147,10 @@ def _safepoint_log(path):
         import jvm_log
     except ImportError as e:
         return {"source": "missing", "error": "jvm_log.py: %s" % e}
-    return jvm_log.parse_safepoint_log(path)
+    try:
+        return jvm_log.parse_safepoint_log(path)
+    except (OSError, ValueError) as e:  # one bad log must not end a compare
+        return {"source": "safepoint", "error": str(e)}
 
 
 def make_systems(root, heap_factor):
