@@ -22,6 +22,10 @@ import gnuplot  # noqa: E402
 # Percentile keys of latency_ns and where they go on the x axis: 1/(1-p),
 # so each further nine is one decade to the right; the max one decade
 # after 99.999 %.  A key a system does not report is left out of its line.
+# The y axis in µs, its tics named in the unit that reads best.
+Y_TICS = (("10 ns", 0.01), ("100 ns", 0.1), ("1 µs", 1), ("10 µs", 10),
+          ("100 µs", 100), ("1 ms", 1e3), ("10 ms", 1e4), ("100 ms", 1e5),
+          ("1 s", 1e6), ("10 s", 1e7))
 NINES = (("p50", 2, "50%"), ("p90", 10, "90%"), ("p99", 100, "99%"),
          ("p999", 1e3, "99.9%"), ("p9999", 1e4, "99.99%"),
          ("p99999", 1e5, "99.999%"), ("max", 1e6, "max"))
@@ -56,20 +60,21 @@ def latency(compare_json, workload, out):
              % (workload, doc["params"]["runs"], m["nproc"], m["date"],
                 m["commit"]))
     # Tic labels are format strings to gnuplot: "%" is written "%%".
-    tics = ", ".join('"%s" %g' % (label.replace("%", "%%"), x)
-                     for _, x, label in NINES)
+    xtics = ", ".join('"%s" %g' % (label.replace("%", "%%"), x)
+                      for _, x, label in NINES)
+    ytics = ", ".join('"%s" %g' % t for t in Y_TICS)
     gnuplot.draw(data + """
 set title "%s"
 set logscale xy
 set xrange [1.5:1.5e6]
 set xtics (%s)
-set format y "%%g"
+set ytics (%s)
 set xlabel "percentile"
-set ylabel "latency (µs)"
+set ylabel "latency"
 set grid xtics ytics mytics
 set key outside right top
 plot %s
-""" % (title, tics, ", ".join(plots)), out)
+""" % (title, xtics, ytics, ", ".join(plots)), out)
 
 
 def _read_timeline(path):
@@ -90,6 +95,7 @@ def _mib(kb):
 RSS_COLOURS = ("#1f77b4", "#7f7f7f", "#8c564b", "#17becf", "#bcbd22")
 HEAP_SERIES = ((2, "committed", "#2ca02c", 1), (3, "used", "#ff7f0e", 1),
                (4, "live", "#9467bd", 3))
+CYCLE, RELEASE = '"#bbbbbb"', '"#cc0000"'  # the markers' colours
 
 
 def timeline(tsv, out, title=None):
@@ -114,20 +120,22 @@ def timeline(tsv, out, title=None):
                             gnuplot.quote("%s %s" % (alloc, what))))
         # A cycle ended between the previous row and this one.
         marks += ["set arrow from %g, graph 0 to %g, graph 1 nohead "
-                  "lc rgb \"#bbbbbb\" dt 2 back"
-                  % ((float(r["t_ms"]) / 1000,) * 2)
+                  "lc rgb %s dt 2 back"
+                  % (float(r["t_ms"]) / 1000, float(r["t_ms"]) / 1000, CYCLE)
                   for r in heap if r["new_cycles"] not in ("0", "-")
                   and r["phase"] == "run"]
         release = [r for r in rows if r["phase"] == "release"]
         if release:
             t = float(release[0]["t_ms"]) / 1000
             marks.append("set arrow from %g, graph 0 to %g, graph 1 nohead "
-                         "lc rgb \"#cc0000\" dt 2 back" % (t, t))
-            marks.append("set label %s at %g, graph 0.96 right offset -0.5,0"
-                         % (gnuplot.quote("%s: RGC_COLLECT_RELEASE" % alloc),
-                            t))
-    plots.append("NaN with lines lc rgb \"#bbbbbb\" dt 2 "
-                 "title \"GC cycle ended\"")
+                         "lc rgb %s dt 2 back" % (t, t, RELEASE))
+            # Named in the key (a line with no points), not beside the
+            # arrow, where it would cross the curves.
+            plots.append("NaN with lines lc rgb %s dt 2 title %s"
+                         % (RELEASE, gnuplot.quote(
+                             "%s: RGC_COLLECT_RELEASE" % alloc)))
+    plots.append("NaN with lines lc rgb %s dt 2 title \"GC cycle ended\""
+                 % CYCLE)
     gnuplot.draw(data + "\n".join(marks) + """
 set title %s
 set xlabel "seconds since the run started"
