@@ -17,19 +17,19 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import time
 
-import peers  # noqa: E402
-import summary  # noqa: E402
-import systems  # noqa: E402
-import tables  # noqa: E402
-import workloads  # noqa: E402
+import peers
+import summary
+import systems
+import tables
+import workloads
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -89,8 +89,12 @@ def _canonical(name):
 
 def machine():
     """Where the figures come from: the CPUs, the kernel, the commit."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                            cwd=ROOT, capture_output=True, text=True)
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                                cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:  # no git: a tarball of the sources
+        commit = ""
     cpu = None
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -99,7 +103,7 @@ def machine():
                 break
     return {"nproc": os.cpu_count(), "cpu": cpu,
             "kernel": platform.release(),
-            "commit": commit.stdout.strip() or None,
+            "commit": commit or None,
             "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 

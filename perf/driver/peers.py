@@ -5,6 +5,7 @@ otherwise say in one line why not.  Also the toolchains' versions.
 A build runs only when a source is newer than what was built, so a smoke run
 in `ninja check` does not pay javac or the Go compiler every time."""
 
+import functools
 import os
 import re
 import shutil
@@ -117,6 +118,7 @@ def _first_lines(argv, n):
     return "; ".join(lines[:n]) if lines else None
 
 
+@functools.lru_cache(maxsize=None)  # asked for the names and the header
 def java_version():
     """`java -version`'s first two lines (the version and the build), or
     None without a JDK."""

@@ -14,10 +14,10 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 
-import csv  # noqa: E402
-import json  # noqa: E402
+import csv
+import json
 
-import gnuplot  # noqa: E402
+import gnuplot
 
 # Percentile keys of latency_ns and where they go on the x axis: 1/(1-p),
 # so each further nine is one decade to the right; the max one decade

@@ -12,13 +12,13 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 
-import contextlib  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
+import contextlib
+import os
+import subprocess
 
-import compare  # noqa: E402
-import plot  # noqa: E402
-import systems  # noqa: E402
+import compare
+import plot
+import systems
 
 OUT = "build/plots"
 IMG = "docs/img"

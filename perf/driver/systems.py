@@ -103,27 +103,24 @@ class BenchSystem:
 
 
 class PeerSystem:
-    """A peer program: the runtime (java, or nothing), the program, and
-    for a JVM collector its flag and the heap factor."""
+    """A peer program (perf/peers): its argv, then the workload, --name and
+    the workload flags; it prints one result line."""
 
-    def __init__(self, name, prefix, program, jvm_flag=None, heap_factor=0):
+    def __init__(self, name, argv):
         self.name = name
-        self.prefix = prefix
-        self.program = program
-        self.jvm_flag = jvm_flag  # -XX:+... for a JVM collector
-        self.heap_factor = heap_factor
+        self.argv = argv
+
+    def command(self, workload, tmp):
+        return self.argv + [workload.name, "--name", self.name] + \
+            workload.flags()
+
+    def finish(self, result, tmp):
+        """An ok result, completed from what the run left in tmp."""
+        return result
 
     def run(self, workload, root):
-        argv = list(self.prefix)
         with tempfile.TemporaryDirectory(prefix="rgc-compare-") as tmp:
-            log = os.path.join(tmp, "safepoint.log")
-            if self.jvm_flag:
-                heap = "%dm" % jvm_heap_mib(workload, self.heap_factor)
-                argv += ["-Xms" + heap, "-Xmx" + heap, "-XX:+" + self.jvm_flag,
-                         "-Xlog:safepoint:file=" + log]
-            argv += self.program + [workload.name, "--name", self.name]
-            argv += workload.flags()
-            p, failed = _run(self.name, argv, root)
+            p, failed = _run(self.name, self.command(workload, tmp), root)
             if failed:
                 return failed
             result = _last_json_line(p.stdout)
@@ -131,13 +128,33 @@ class PeerSystem:
                 return _failed(self.name, "exit status %d, no JSON line: %s"
                                % (p.returncode, _tail(p.stderr)))
             if p.returncode != 0 and result.get("ok"):
-                result = {"alloc": self.name, "ok": False,
-                          "error": "exit status %d: %s"
-                          % (p.returncode, _tail(p.stderr))}
-            if self.jvm_flag and result.get("ok") and \
-                    result.get("gc_log") is None:
-                result["gc_log"] = _safepoint_log(log)
+                return _failed(self.name, "exit status %d: %s"
+                               % (p.returncode, _tail(p.stderr)))
+            if result.get("ok"):
+                result = self.finish(result, tmp)
         return Outcome(result)
+
+
+class JvmSystem(PeerSystem):
+    """The Java peer on one JVM collector: a fixed heap sized from the live
+    set, and the safepoint log as the collector's own pause log."""
+
+    def __init__(self, name, argv, flag, heap_factor):
+        super().__init__(name, argv)
+        self.flag = flag
+        self.heap_factor = heap_factor
+
+    def command(self, workload, tmp):
+        heap = "%dm" % jvm_heap_mib(workload, self.heap_factor)
+        return ["java", "-Xms" + heap, "-Xmx" + heap, "-XX:+" + self.flag,
+                "-Xlog:safepoint:file=" + os.path.join(tmp, "safepoint.log")
+                ] + super().command(workload, tmp)
+
+    def finish(self, result, tmp):
+        if result.get("gc_log") is None:  # the program cannot see the log
+            result["gc_log"] = _safepoint_log(
+                os.path.join(tmp, "safepoint.log"))
+        return result
 
 
 def _safepoint_log(path):
@@ -167,11 +184,10 @@ def make_systems(root, heap_factor):
         elif not peers.jvm_has_collector(flag):
             skipped[name] = "this JVM has no -XX:+" + flag
         else:
-            systems.append(PeerSystem(name, ["java"], java.argv, flag,
-                                      heap_factor))
+            systems.append(JvmSystem(name, java.argv, flag, heap_factor))
     go = peers.build_go(root)
     if go.argv:
-        systems.append(PeerSystem("go", [], go.argv))
+        systems.append(PeerSystem("go", go.argv))
     else:
         skipped["go"] = go.note
     return systems, skipped
