@@ -12,7 +12,9 @@
  *
  * An rgc run recorded into a timeline ends, after its figures are taken,
  * with rgc_collect(RGC_COLLECT_RELEASE) and a few more samples, so the
- * picture shows the heap's memory going back to the OS.
+ * picture shows the heap's memory going back to the OS; the last column,
+ * phase, says "release" from the request on.  docs/benchmarks.md, "Plots
+ * and timelines", lists the columns.
  */
 #ifndef RGC_PERF_TIMELINE_H
 #define RGC_PERF_TIMELINE_H
