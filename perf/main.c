@@ -23,6 +23,7 @@
 #include "rgc_session.h"
 #include "roots.h"
 #include "runner.h"
+#include "timeline.h"
 
 static const char usage_text[] =
     "usage: rgc-bench [msgbuf | mtchurn | gcbench | barrier | roots] "
@@ -71,6 +72,11 @@ static const char usage_text[] =
     "  --histograms        also print each allocator's push-latency "
     "histogram (msgbuf, mtchurn)\n"
     "  --settle-ms N       idle time between two allocators' runs (2000)\n"
+    "  --timeline FILE     sample RSS (rgc: and its heap) into FILE, a TSV; "
+    "the rgc run\n"
+    "                      then ends with RGC_COLLECT_RELEASE (msgbuf, "
+    "mtchurn, gcbench)\n"
+    "  --timeline-ms N     milliseconds between two samples (5)\n"
     "  -h, --help          this text\n"
     "\n"
     "Each allocator runs in its own child process, one after the other.\n";
@@ -181,6 +187,8 @@ int main(int argc, char **argv)
     bool all_allocs = true;
     bool json = false, histograms = false;
     unsigned settle_ms = 2000;
+    const char *timeline = NULL;
+    unsigned timeline_ms = 0; /* 0: not given */
 
     for (; i < argc; i++) {
         const char *arg = argv[i];
@@ -203,7 +211,7 @@ int main(int argc, char **argv)
             "--json",     "--histograms", "--window",  "--messages",
             "--msg-size", "--alloc",      "--options", "--settle-ms",
             "--threads",  "--ops",        "--reps",    "--keep-every",
-            "--count"};
+            "--count",    "--timeline",   "--timeline-ms"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -271,6 +279,10 @@ int main(int argc, char **argv)
             bp.reps = rp.reps = (unsigned)parse_count(flag, value, 1, 1000);
         } else if (strcmp(flag, "--count") == 0) {
             rp.count = parse_count(flag, value, 1, 1u << 30);
+        } else if (strcmp(flag, "--timeline") == 0) {
+            timeline = value;
+        } else if (strcmp(flag, "--timeline-ms") == 0) {
+            timeline_ms = (unsigned)parse_count(flag, value, 1, 60000);
         } else { /* --settle-ms */
             settle_ms = (unsigned)parse_count(flag, value, 0, 600000);
         }
@@ -294,6 +306,11 @@ int main(int argc, char **argv)
     char err[512];
     if (!rgc_options_valid(options, err, sizeof err))
         usage_error("--options: %s", err);
+    if (timeline_ms && !timeline)
+        usage_error("%s needs --timeline FILE", "--timeline-ms");
+    if (timeline && !timeline_open(timeline, timeline_ms ? timeline_ms : 5,
+                                   err, sizeof err))
+        usage_error("--timeline: %s", err);
     mp.options = gp.options = options;
     if (is_barrier) {
         bp.options = options;

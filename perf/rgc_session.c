@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "timeline.h"
+
 bool rgc_options_valid(const char *options, char *err, size_t errlen)
 {
     rgc_config cfg;
@@ -32,6 +34,7 @@ bool rgc_session_open_heap(struct rgc_session *s, const char *options,
         run_fail(r, "rgc_heap_create: %s", rgc_last_error());
         return false;
     }
+    timeline_heap(s->heap);
     rgc_heap_stats st;
     rgc_stats(s->heap, &st);
     s->seen_pauses = st.pause_count;
@@ -48,6 +51,7 @@ bool rgc_session_open(struct rgc_session *s, const char *options,
     s->thread = rgc_thread_attach(s->heap);
     if (!s->thread) {
         run_fail(r, "rgc_thread_attach: %s", rgc_last_error());
+        timeline_heap(NULL);
         rgc_heap_destroy(s->heap);
         s->heap = NULL;
         r->gc.present = false;
@@ -75,10 +79,13 @@ void rgc_session_close(struct rgc_session *s, struct run_result *r)
     if (!s->heap)
         return;
     rgc_session_record(s, r);
-    if (s->thread && rgc_thread_detach(s->thread) != RGC_OK)
+    timeline_release(s->heap, s->thread); /* after the figures are taken */
+    if (s->thread && rgc_thread_detach(s->thread) != RGC_OK) {
         run_fail(r, "rgc_thread_detach: %s", rgc_last_error());
-    else
+    } else {
+        timeline_heap(NULL);
         rgc_heap_destroy(s->heap);
+    }
     s->heap = NULL;
     s->thread = NULL;
 }

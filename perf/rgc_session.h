@@ -65,9 +65,9 @@ static inline void rgc_session_poll(struct rgc_session *s)
  * heap). */
 void rgc_session_record(struct rgc_session *s, struct run_result *r);
 
-/* rgc_session_record, then detach the session's
- * thread if it has one, destroy the heap (no other thread may still be
- * attached). */
+/* rgc_session_record, then (with --timeline) release the heap's memory
+ * (perf/timeline.h), detach the session's thread if it has one, destroy
+ * the heap (no other thread may still be attached). */
 void rgc_session_close(struct rgc_session *s, struct run_result *r);
 
 /* Check that options parse; on error writes rgc's reason into err. */

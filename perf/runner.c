@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "timeline.h"
+
 void run_fail(struct run_result *r, const char *fmt, ...)
 {
     if (!r->ok)
@@ -104,7 +106,9 @@ void run_isolated(workload_fn fn, const void *params, enum alloc_kind alloc,
         r.alloc = alloc;
         r.ok = true;
         r.rss_start_kb = proc_rss_kb();
+        timeline_begin(alloc);
         fn(params, alloc, &r);
+        timeline_end();
         r.peak_rss_kb = proc_peak_rss_kb();
         fflush(NULL);
         _exit(write_all(fds[1], &r, sizeof r) ? 0 : 3);
