@@ -25,6 +25,7 @@ static const char *const names[ALLOC_COUNT] = {
     [ALLOC_RGC] = "rgc",
     [ALLOC_GLIBC] = "glibc",
     [ALLOC_TCMALLOC] = "tcmalloc",
+    [ALLOC_JEMALLOC] = "jemalloc",
     [ALLOC_BDWGC] = "bdwgc",
 };
 
@@ -91,6 +92,8 @@ const struct malloc_api *alloc_malloc_api(enum alloc_kind kind)
         return &glibc_api;
     case ALLOC_TCMALLOC:
         return tcmalloc_linked() ? &tcmalloc_api : NULL;
+    case ALLOC_JEMALLOC:
+        return jemalloc_api();
     case ALLOC_BDWGC:
         GC_INIT(); /* each run is its own process: initialise there */
         return &bdwgc_api;
@@ -104,5 +107,7 @@ const char *alloc_unavailable(enum alloc_kind kind)
     if (kind == ALLOC_TCMALLOC && !tcmalloc_linked())
         return "tcmalloc is not linked into this binary "
                "(link with -ltcmalloc_minimal)";
+    if (kind == ALLOC_JEMALLOC)
+        return jemalloc_unavailable();
     return NULL;
 }

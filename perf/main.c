@@ -64,8 +64,9 @@ static const char usage_text[] =
     "  --reps N            repetitions; the median and min are reported "
     "(7)\n"
     "common flags:\n"
-    "  --alloc LIST        rgc, glibc, tcmalloc, bdwgc, a comma-separated "
-    "list of them, or all (all)\n"
+    "  --alloc LIST        rgc, glibc, tcmalloc, jemalloc, bdwgc, a "
+    "comma-separated list of them,\n"
+    "                      or all (all)\n"
     "  --options OPTS      rgc options, key=value,... (docs/api.md); "
     "RGC_OPTIONS applies on top\n"
     "  --json              print one JSON object instead of tables\n"
@@ -135,7 +136,7 @@ static unsigned parse_allocs(const char *s, enum alloc_kind *order)
         name[len] = '\0';
         if (!alloc_parse(name, &k))
             usage_error("unknown allocator '%s' (rgc, glibc, tcmalloc, "
-                        "bdwgc, all)",
+                        "jemalloc, bdwgc, all)",
                         name);
         if (seen[k])
             usage_error("allocator '%s' given twice", name);
@@ -290,6 +291,12 @@ int main(int argc, char **argv)
 
     if (mp.threads == 0)
         usage_error("%s needs --threads N", workload);
+
+    /* Before anything runs: jemalloc needs a process started with more
+     * static TLS (perf/jemalloc.c), so this may re-execute rgc-bench. */
+    for (unsigned k = 0; k < nalloc && !is_barrier && !is_roots; k++)
+        if (order[k] == ALLOC_JEMALLOC)
+            jemalloc_reexec_for_tls(argv);
 
     /* "all" means every allocator linked into this binary. */
     if (all_allocs && !is_barrier && !is_roots) {

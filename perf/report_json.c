@@ -106,10 +106,14 @@ static void json_latency(FILE *out, const struct histogram *h,
                          uint64_t over_1ms)
 {
     fputs("\"latency_ns\":{", out);
+    /* 1 - 1/10^k for k = 1..5 (and the median), so a plot can draw every
+     * system up to five nines. */
     json_u64(out, "p50", histogram_percentile(h, 0.50), true);
+    json_u64(out, "p90", histogram_percentile(h, 0.90), true);
     json_u64(out, "p99", histogram_percentile(h, 0.99), true);
     json_u64(out, "p999", histogram_percentile(h, 0.999), true);
     json_u64(out, "p9999", histogram_percentile(h, 0.9999), true);
+    json_u64(out, "p99999", histogram_percentile(h, 0.99999), true);
     json_u64(out, "max", h->max, true);
     json_u64(out, "mean", h->count ? h->sum / h->count : 0, false);
     fputs("},", out);

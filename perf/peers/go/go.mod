@@ -1,0 +1,3 @@
+module rgcpeer
+
+go 1.19
