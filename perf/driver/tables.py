@@ -39,6 +39,8 @@ def _count(v):
 
 def _pause_cells(system, m):
     p = m.get("collector_pauses")
+    if p and p.get("count") == 0:  # a collector that never paused
+        return ["0", "-", "-"]
     if p:
         return [_count(p.get("count")), ns(p.get("p99")), ns(p.get("max"))]
     return ["-"] * 3 if system in MALLOCS else ["n/a"] * 3
