@@ -135,6 +135,8 @@ static void run_commands(struct kv_conn *c)
 {
     struct kv_server *srv = c->w->srv;
     while (!c->closing && !c->close_after_reply && !c->blocked) {
+        if (c->req.mb_left == 0)
+            c->cmd_start = c->in_pos; /* a command begins here, if any */
         enum kv_parse p = kv_parse(&c->req, c->in.data, c->in.len,
                                    &c->in_pos, &srv->limits);
         if (p == KV_PARSE_MORE)
@@ -153,12 +155,14 @@ static void run_commands(struct kv_conn *c)
     if (out_queued(c) > peak)
         atomic_store_explicit(&c->w->out_peak, out_queued(c),
                               memory_order_relaxed);
-    /* Drop what has been parsed; the arguments of a command still
-     * arriving move with the bytes. */
-    if (c->in_pos) {
-        kv_buf_consume(&c->in, c->in_pos);
-        kv_req_rebase(&c->req, c->in_pos);
-        c->in_pos = 0;
+    /* Drop the commands that have run; a command still arriving keeps
+     * its bytes (its arguments point there) and they move to the front. */
+    size_t done = c->req.mb_left ? c->cmd_start : c->in_pos;
+    if (done) {
+        kv_buf_consume(&c->in, done);
+        kv_req_rebase(&c->req, done);
+        c->in_pos -= done;
+        c->cmd_start = 0;
     }
     if (!c->close_after_reply && c->in.len > srv->cfg.qbuf_limit) {
         kv_out_error(&c->out, "ERR client query buffer limit reached");

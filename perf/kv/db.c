@@ -147,41 +147,95 @@ static struct kv_entry *find(struct kv_ctx *c, struct kv_shard *s,
     return e;
 }
 
-/* Evict one key (or the expired keys of a sample) from some shard; false
- * if every shard is empty. */
-static bool evict_one(struct kv_ctx *c)
+static uint32_t age(const struct kv_ctx *c, uint32_t lru)
+{
+    return kv_lru_clock(c) - lru;
+}
+
+/* Keep candidate e of shard i if it is older than the pool's youngest. */
+static void pool_offer(struct kv_ctx *c, unsigned i, const struct kv_entry *e)
+{
+    unsigned youngest = 0;
+    for (unsigned j = 0; j < c->pool_len; j++) {
+        if (c->pool[j].shard == i && c->pool[j].hash == e->hash)
+            return;
+        if (age(c, c->pool[j].lru) < age(c, c->pool[youngest].lru))
+            youngest = j;
+    }
+    if (c->pool_len < KV_EVICT_POOL)
+        youngest = c->pool_len++;
+    else if (age(c, e->lru) <= age(c, c->pool[youngest].lru))
+        return;
+    c->pool[youngest] = (struct kv_candidate){e->hash, e->lru, i};
+}
+
+static struct kv_candidate pool_take_oldest(struct kv_ctx *c)
+{
+    unsigned oldest = 0;
+    for (unsigned j = 1; j < c->pool_len; j++)
+        if (age(c, c->pool[j].lru) > age(c, c->pool[oldest].lru))
+            oldest = j;
+    struct kv_candidate k = c->pool[oldest];
+    c->pool[oldest] = c->pool[--c->pool_len];
+    return k;
+}
+
+/* Sample a random non-empty shard into the pool, dropping the expired
+ * keys met.  1: some were dropped; 0: sampled; -1: every shard is empty. */
+static int pool_fill(struct kv_ctx *c)
 {
     struct kv_db *db = c->db;
-    uint32_t now = kv_lru_clock(c);
     size_t start = (size_t)kv_random(&c->rng);
-    for (unsigned i = 0; i < db->nshards; i++) {
-        struct kv_shard *s = &db->shards[(start + i) & (db->nshards - 1)];
+    for (unsigned n = 0; n < db->nshards; n++) {
+        unsigned i = (unsigned)((start + n) & (db->nshards - 1));
+        struct kv_shard *s = &db->shards[i];
         if (!atomic_load_explicit(&s->keys, memory_order_relaxed))
             continue;
         lock_shard(c, s);
         struct kv_entry *sample[KV_EVICT_SAMPLES];
-        size_t n = kv_table_sample(c->m, &s->table, &c->rng, sample,
+        size_t k = kv_table_sample(c->m, &s->table, &c->rng, sample,
                                    KV_EVICT_SAMPLES);
-        struct kv_entry *victim = NULL;
         size_t expired = 0;
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < k; j++) {
             if (is_expired(c, sample[j])) {
                 drop(c, s, sample[j]);
                 expired++;
-            } else if (!victim || (uint32_t)(now - sample[j]->lru) >
-                                      (uint32_t)(now - victim->lru)) {
-                victim = sample[j];
+            } else {
+                pool_offer(c, i, sample[j]);
             }
         }
-        if (expired) {
-            kv_stat_add(&c->stats->expired, expired);
-        } else if (victim) {
-            drop(c, s, victim);
-            kv_stat_add(&c->stats->evicted, 1);
-        }
         unlock_shard(s);
-        if (expired || victim)
+        kv_stat_add(&c->stats->expired, expired);
+        return expired ? 1 : 0;
+    }
+    return -1;
+}
+
+/* Evict one key (or the expired keys of a sample); false if the keyspace
+ * is empty. */
+static bool evict_one(struct kv_ctx *c)
+{
+    struct kv_db *db = c->db;
+    for (unsigned tries = 0; tries < db->nshards; tries++) {
+        int filled = pool_fill(c);
+        if (filled > 0)
             return true;
+        if (filled < 0 && c->pool_len == 0)
+            return false;
+        while (c->pool_len) {
+            struct kv_candidate k = pool_take_oldest(c);
+            struct kv_shard *s = lock_shard(c, &db->shards[k.shard]);
+            struct kv_entry *e =
+                kv_table_find(c->m, &s->table, NULL, 0, k.hash);
+            bool evict = e && e->lru == k.lru;
+            if (evict) {
+                drop(c, s, e);
+                kv_stat_add(&c->stats->evicted, 1);
+            }
+            unlock_shard(s);
+            if (evict)
+                return true;
+        }
     }
     return false;
 }

@@ -12,6 +12,11 @@
  * of kv_db_lock therefore must hold no raw object pointer (only holds and
  * pins).  No code path holds two shard locks.
  *
+ * Eviction is Redis's approximate LRU: each eviction samples a few keys
+ * of a random shard into the thread's pool of the least recently used
+ * candidates seen, then evicts the best one that is still as it was
+ * (sampling one shard of many alone would compare only its few keys).
+ *
  * Accounting.  An entry costs klen + vlen + KV_ENTRY_OVERHEAD bytes, the
  * same in every build.  Every write first reserves its worst case in
  * db->used (a CAS loop that evicts while the reservation would pass
@@ -31,8 +36,10 @@
  * every build. */
 #define KV_ENTRY_OVERHEAD 80
 
-/* Keys an eviction samples (Redis's maxmemory-samples). */
+/* Keys an eviction samples (Redis's maxmemory-samples), and the best
+ * candidates a thread keeps from its samples (Redis's eviction pool). */
 #define KV_EVICT_SAMPLES 5
+#define KV_EVICT_POOL 16
 
 /* Counters of one worker thread: written only by it (so a relaxed load
  * and store, no locked add), read by INFO from any thread. */
@@ -64,6 +71,14 @@ struct kv_db {
     uint64_t seed;                 /* of the key hash */
 };
 
+/* An eviction candidate, by shard and hash; it is evicted only if its
+ * LRU clock is still the one sampled (else it was used meanwhile). */
+struct kv_candidate {
+    uint64_t hash;
+    uint32_t lru;
+    unsigned shard;
+};
+
 /* A thread's context for every db call. */
 struct kv_ctx {
     struct kv_db *db;
@@ -72,6 +87,8 @@ struct kv_ctx {
     uint64_t now_ms;   /* monotonic, refreshed once per event-loop turn */
     uint64_t rng;      /* nonzero */
     unsigned expire_cursor;
+    struct kv_candidate pool[KV_EVICT_POOL];
+    unsigned pool_len;
 };
 
 /* nshards: a power of two. */

@@ -31,6 +31,7 @@ struct kv_conn {
     struct kv_worker *w;
     struct kv_buf in;     /* query buffer */
     size_t in_pos;        /* parsed up to here */
+    size_t cmd_start;     /* where the command being parsed begins */
     struct kv_req req;
     struct kv_out out;
     uint64_t last_active_ms;

@@ -115,6 +115,8 @@ static struct kv_entry *chain_find(kv_mem *m, void *buckets, const char *key,
          e = kv_load(m, &e->next)) {
         if (e->hash != hash)
             continue;
+        if (!key)
+            return e;
         void *k = kv_load(m, &e->key);
         if (kv_bytes_len(k) == klen && memcmp(kv_bytes_data(k), key, klen) == 0)
             return e;

@@ -44,7 +44,9 @@ static inline size_t kv_table_count(const struct kv_table *t)
  * whether the table has buckets, i.e. kv_table_add may be called. */
 bool kv_table_maintain(kv_mem *m, struct kv_table *t);
 
-/* The entry with this key, or NULL.  Moves a bucket first. */
+/* The entry with this key, or NULL.  Moves a bucket first.  key NULL:
+ * the first entry with this hash (eviction finds its candidates again
+ * so, db.c). */
 struct kv_entry *kv_table_find(kv_mem *m, struct kv_table *t,
                                const char *key, size_t klen, uint64_t hash);
 
