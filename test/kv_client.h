@@ -181,6 +181,8 @@ static void kvc_text(struct kvc *c, const char *p, size_t n)
 /* One reply from in[*at..len) as text; 1 done, 0 incomplete, -1 bad. */
 static int kvc_parse(struct kvc *c, size_t *at)
 {
+    if (*at >= c->len)
+        return 0;
     const char *p = c->in + *at, *end = c->in + c->len;
     const char *cr = memchr(p, '\r', (size_t)(end - p));
     if (!cr || cr + 1 >= end)

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "buf.h"
 #include "kv_client.h"
@@ -855,7 +856,15 @@ static int child_fds[MAX_CONNS];
 static struct pollfd child_polls[MAX_CONNS];
 static char child_state[MAX_CONNS]; /* 0 open, 1 rejected, 2 answered */
 
-/* The forked child: only system calls from here on. */
+static long child_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec;
+}
+
+/* The forked child: only system calls from here on.  Each phase waits up
+ * to 60 s for the server. */
 static _Noreturn void child_connect(int in, int out, int n, int expect_rejected)
 {
     int p, counts[3] = {0, 0, 0}; /* failed connects, rejected, answered */
@@ -865,7 +874,8 @@ static _Noreturn void child_connect(int in, int out, int n, int expect_rejected)
         if ((child_fds[i] = kvc_connect(p)) < 0)
             counts[0]++;
     /* The rejected ones get the error and EOF without asking. */
-    for (int round = 0; round < 60 && counts[1] < expect_rejected; round++) {
+    long deadline = child_now_s() + 60;
+    while (counts[1] < expect_rejected && child_now_s() < deadline) {
         for (int i = 0; i < n; i++)
             child_polls[i] = (struct pollfd){
                 .fd = child_state[i] ? -1 : child_fds[i], .events = POLLIN};
@@ -887,7 +897,8 @@ static _Noreturn void child_connect(int in, int out, int n, int expect_rejected)
         if (!child_state[i] && child_fds[i] >= 0 &&
             write(child_fds[i], "PING\r\n", 6) != 6)
             child_state[i] = 3;
-    for (int round = 0; round < 60 && counts[1] + counts[2] < n; round++) {
+    deadline = child_now_s() + 60;
+    while (counts[1] + counts[2] < n && child_now_s() < deadline) {
         for (int i = 0; i < n; i++)
             child_polls[i] = (struct pollfd){
                 .fd = child_state[i] ? -1 : child_fds[i], .events = POLLIN};
