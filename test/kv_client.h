@@ -29,10 +29,10 @@
 
 struct kvc {
     int fd;
-    char *in;               /* received, not yet parsed: in[pos..len) */
+    char *in; /* received, not yet parsed: in[pos..len) */
     size_t len, cap, pos;
     bool eof;
-    char *text;             /* the last kvc_call's reply as text */
+    char *text; /* the last kvc_call's reply as text */
     size_t text_len, text_cap;
 };
 

@@ -67,15 +67,21 @@ static struct kv_server_stats stats(void)
     return s;
 }
 
-/* Poll cond every 5 ms for up to 20 s, then assert it. */
-#define WAIT_UNTIL(cond)                                                    \
-    do {                                                                    \
-        for (int waited_ = 0; !(cond) && waited_ < 20000; waited_ += 5)    \
-            usleep(5000);                                                   \
-        assert_true(cond);                                                  \
+/* Poll cond every 5 ms for up to 20 s, then assert it; on failure the
+ * server's figures go with the message. */
+#define WAIT_UNTIL(cond)                                                       \
+    do {                                                                       \
+        for (int waited_ = 0; !(cond) && waited_ < 20000; waited_ += 5)        \
+            usleep(5000);                                                      \
+        if (!(cond)) {                                                         \
+            struct kv_server_stats s_ = stats();                               \
+            fail_msg("still not %s after 20 s: clients %zu, keys %zu, "        \
+                     "pins %zu, out_peak %zu",                                 \
+                     #cond, s_.clients, s_.keys, s_.pins, s_.out_peak);        \
+        }                                                                      \
     } while (0)
 
-#define EXPECT(c, want, ...) \
+#define EXPECT(c, want, ...)                                                   \
     assert_string_equal(kvc_call(c, __VA_ARGS__, (const char *)NULL), want)
 
 static long long call_int(struct kvc *c, ...)
@@ -106,8 +112,8 @@ static void strings_and_counters(void **state)
     struct kvc c = client();
     EXPECT(&c, "+PONG", "PING");
     EXPECT(&c, "$hi", "PING", "hi");
-    EXPECT(&c, "-ERR wrong number of arguments for 'ping' command", "PING",
-           "a", "b");
+    EXPECT(&c, "-ERR wrong number of arguments for 'ping' command", "PING", "a",
+           "b");
     EXPECT(&c, "$x", "ECHO", "x");
     EXPECT(&c, "+OK", "SET", "k", "v");
     EXPECT(&c, "$v", "GET", "k");
@@ -122,17 +128,16 @@ static void strings_and_counters(void **state)
     EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "BOGUS");
     EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "EX");
     EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "EX", "10", "PX", "9");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "SET", "k",
-           "v", "EX", "ten");
+    EXPECT(&c, "-ERR value is not an integer or out of range", "SET", "k", "v",
+           "EX", "ten");
     EXPECT(&c, "-ERR invalid expire time in 'set' command", "SET", "k", "v",
            "EX", "0");
     EXPECT(&c, "-ERR invalid expire time in 'set' command", "SET", "k", "v",
            "PX", "-5");
-    EXPECT(&c, "-ERR wrong number of arguments for 'set' command", "SET",
-           "k");
+    EXPECT(&c, "-ERR wrong number of arguments for 'set' command", "SET", "k");
     EXPECT(&c, "-ERR wrong number of arguments for 'get' command", "GET");
-    EXPECT(&c, "-ERR wrong number of arguments for 'get' command", "GET",
-           "a", "b");
+    EXPECT(&c, "-ERR wrong number of arguments for 'get' command", "GET", "a",
+           "b");
 
     /* Binary-safe keys and values. */
     const char *argv[] = {"SET", "a\r\nb\0c", "x\0y\r\n"};
@@ -172,8 +177,8 @@ static void strings_and_counters(void **state)
     EXPECT(&c, "[$1,$2,(nil)]", "MGET", "x", "y", "nope");
     EXPECT(&c, "-ERR wrong number of arguments for 'mset' command", "MSET",
            "x");
-    EXPECT(&c, "-ERR wrong number of arguments for 'mset' command", "MSET",
-           "x", "1", "y");
+    EXPECT(&c, "-ERR wrong number of arguments for 'mset' command", "MSET", "x",
+           "1", "y");
     EXPECT(&c, "-ERR wrong number of arguments for 'mget' command", "MGET");
 
     assert_int_equal(call_int(&c, "DBSIZE", NULL), 9);
@@ -247,15 +252,32 @@ static void server_commands(void **state)
     start();
     struct kvc c = client();
     const char *info = kvc_call(&c, "INFO", NULL);
-    static const char *const fields[] = {
-        "# Server\r\n", "# Clients\r\n", "connected_clients:1\r\n",
-        "# Memory\r\n", "used_memory:", "used_memory_rss:", "maxmemory:0\r\n",
-        "# Stats\r\n", "total_commands_processed:", "evicted_keys:",
-        "expired_keys:", "keyspace_hits:", "keyspace_misses:", "# GC\r\n",
-        "rgc_cycles:", "rgc_pause_count:", "rgc_pause_p50_us:",
-        "rgc_pause_p99_us:", "rgc_pause_p999_us:", "rgc_pause_max_us:",
-        "rgc_pause_total_us:", "rgc_ttsp_max_us:", "rgc_heap_committed_bytes:",
-        "rgc_heap_used_bytes:", "rgc_live_bytes:", "rgc_stalls:"};
+    static const char *const fields[] = {"# Server\r\n",
+                                         "# Clients\r\n",
+                                         "connected_clients:1\r\n",
+                                         "# Memory\r\n",
+                                         "used_memory:",
+                                         "used_memory_rss:",
+                                         "maxmemory:0\r\n",
+                                         "# Stats\r\n",
+                                         "total_commands_processed:",
+                                         "evicted_keys:",
+                                         "expired_keys:",
+                                         "keyspace_hits:",
+                                         "keyspace_misses:",
+                                         "# GC\r\n",
+                                         "rgc_cycles:",
+                                         "rgc_pause_count:",
+                                         "rgc_pause_p50_us:",
+                                         "rgc_pause_p99_us:",
+                                         "rgc_pause_p999_us:",
+                                         "rgc_pause_max_us:",
+                                         "rgc_pause_total_us:",
+                                         "rgc_ttsp_max_us:",
+                                         "rgc_heap_committed_bytes:",
+                                         "rgc_heap_used_bytes:",
+                                         "rgc_live_bytes:",
+                                         "rgc_stalls:"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!strstr(info, fields[i]))
             fail_msg("INFO lacks %s", fields[i]);
@@ -273,8 +295,7 @@ static void server_commands(void **state)
     EXPECT(&c, "[]", "CONFIG", "GET", "nosuchkey");
     EXPECT(&c, "-ERR unknown subcommand 'SET'. Try CONFIG HELP.", "CONFIG",
            "SET", "save", "");
-    EXPECT(&c, "-ERR wrong number of arguments for 'config' command",
-           "CONFIG");
+    EXPECT(&c, "-ERR wrong number of arguments for 'config' command", "CONFIG");
     EXPECT(&c, "[]", "COMMAND");
     EXPECT(&c, "[]", "COMMAND", "DOCS");
     EXPECT(&c, "+OK", "SELECT", "0");
@@ -282,8 +303,7 @@ static void server_commands(void **state)
     EXPECT(&c, "-ERR value is not an integer or out of range", "SELECT", "x");
     EXPECT(&c, "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' ",
            "FOO", "a", "b");
-    EXPECT(&c, "-ERR unknown command 'foo', with args beginning with: ",
-           "foo");
+    EXPECT(&c, "-ERR unknown command 'foo', with args beginning with: ", "foo");
     EXPECT(&c, "-ERR syntax error", "SHUTDOWN", "NOW");
     EXPECT(&c, "+OK", "QUIT");
     assert_true(kvc_wait_closed(&c));
@@ -299,10 +319,12 @@ static void inline_commands(void **state)
     assert_string_equal(kvc_raw(&c, "PING\r\n"), "+PONG");
     assert_string_equal(kvc_raw(&c, "SET a hello\r\n"), "+OK");
     assert_string_equal(kvc_raw(&c, "GET a\n"), "$hello");
-    assert_string_equal(kvc_raw(&c, "\r\n\r\n  SET\tb  x \r\nGET b\r\n"), "+OK");
+    assert_string_equal(kvc_raw(&c, "\r\n\r\n  SET\tb  x \r\nGET b\r\n"),
+                        "+OK");
     assert_string_equal(kvc_reply(&c), "$x");
-    assert_string_equal(kvc_raw(&c, "nosuch 1\r\n"),
-                        "-ERR unknown command 'nosuch', with args beginning with: '1' ");
+    assert_string_equal(
+        kvc_raw(&c, "nosuch 1\r\n"),
+        "-ERR unknown command 'nosuch', with args beginning with: '1' ");
     kvc_close(&c);
     stop();
 }
@@ -329,8 +351,9 @@ static void expiry_lazy_and_active(void **state)
     struct kvc c = client();
     EXPECT(&c, "+OK", "SET", "soon", "v", "PX", "30");
     /* Lazy: the access finds it expired. */
-    for (int i = 0; i < 4000 && strcmp(kvc_call(&c, "GET", "soon", NULL),
-                                       "(nil)") != 0; i++)
+    for (int i = 0;
+         i < 4000 && strcmp(kvc_call(&c, "GET", "soon", NULL), "(nil)") != 0;
+         i++)
         usleep(5000);
     assert_string_equal(c.text, "(nil)");
     assert_true(stats().expired >= 1);
@@ -627,7 +650,7 @@ static void values_survive_collections(void **state)
     stop();
 }
 
-/* ---- bad input ------------------------------------------------------------ */
+/* ---- bad input ----------------------------------------------------------- */
 
 /* raw gets the error want, then the connection closes; the server stays
  * healthy. */
@@ -668,7 +691,8 @@ static void protocol_errors(void **state)
     protocol_error(junk, LONG, "-ERR Protocol error: too big inline request");
     junk[0] = '*';
     memset(junk + 1, '1', LONG - 1);
-    protocol_error(junk, LONG, "-ERR Protocol error: too big mbulk count string");
+    protocol_error(junk, LONG,
+                   "-ERR Protocol error: too big mbulk count string");
     memcpy(junk, "*1\r\n$", 5);
     memset(junk + 5, '1', LONG - 1);
     protocol_error(junk, LONG + 4,
@@ -677,7 +701,8 @@ static void protocol_errors(void **state)
     /* Commands before the error are answered first. */
     struct kvc c = client();
     assert_string_equal(kvc_raw(&c, "PING\r\n*1\r\n$9999999999\r\n"), "+PONG");
-    assert_string_equal(kvc_reply(&c), "-ERR Protocol error: invalid bulk length");
+    assert_string_equal(kvc_reply(&c),
+                        "-ERR Protocol error: invalid bulk length");
     assert_true(kvc_wait_closed(&c));
     kvc_close(&c);
     stop();
@@ -817,7 +842,8 @@ static void pipelines(void **state)
     struct kv_buf cmds = {0};
     for (int i = 0; i < 10000; i++)
         if (i % 2 == 0)
-            kv_buf_printf(&cmds, "*3\r\n$3\r\nSET\r\n$6\r\np%05d\r\n$%d\r\nv%d\r\n",
+            kv_buf_printf(&cmds,
+                          "*3\r\n$3\r\nSET\r\n$6\r\np%05d\r\n$%d\r\nv%d\r\n",
                           i / 2, snprintf(NULL, 0, "v%d", i / 2), i / 2);
         else
             kv_buf_printf(&cmds, "GET p%05d\r\n", i / 2);
@@ -886,7 +912,8 @@ static _Noreturn void child_connect(int in, int out, int n, int expect_rejected)
             if (!(child_polls[i].revents & POLLIN))
                 continue;
             ssize_t k = read(child_fds[i], buf, sizeof buf);
-            if (k >= 34 && memcmp(buf, "-ERR max number of clients reached", 34) == 0) {
+            if (k >= 34 &&
+                memcmp(buf, "-ERR max number of clients reached", 34) == 0) {
                 child_state[i] = 1;
                 counts[1]++;
             }
@@ -954,7 +981,8 @@ static void max_clients(void **state)
     int status;
     waitpid(pid, &status, 0);
     print_message("max_clients: %d connections: %d failed, %d rejected, "
-                  "%d answered\n", n, counts[0], counts[1], counts[2]);
+                  "%d answered\n",
+                  n, counts[0], counts[1], counts[2]);
     assert_int_equal(counts[0], 0);
     assert_int_equal(counts[1], n - maxclients);
     assert_int_equal(counts[2], maxclients);

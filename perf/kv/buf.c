@@ -13,7 +13,8 @@ char *kv_buf_reserve(struct kv_buf *b, size_t n)
             cap *= 2;
         char *p = realloc(b->data, cap);
         if (!p) {
-            fprintf(stderr, "rgc-kv: out of memory growing a buffer to %zu bytes\n",
+            fprintf(stderr,
+                    "rgc-kv: out of memory growing a buffer to %zu bytes\n",
                     cap);
             abort();
         }

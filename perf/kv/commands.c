@@ -114,8 +114,10 @@ static void cmd_echo(struct kv_conn *c, size_t argc, const struct kv_str *argv)
 
 static void cmd_set(struct kv_conn *c, size_t argc, const struct kv_str *argv)
 {
-    struct kv_set r = {.key = argv[1].p, .klen = argv[1].n,
-                       .val = argv[2].p, .vlen = argv[2].n};
+    struct kv_set r = {.key = argv[1].p,
+                       .klen = argv[1].n,
+                       .val = argv[2].p,
+                       .vlen = argv[2].n};
     bool has_expiry = false;
     for (size_t i = 3; i < argc; i++) {
         bool ex = kv_str_is(&argv[i], "ex"), px = kv_str_is(&argv[i], "px");
@@ -173,8 +175,10 @@ static void cmd_mset(struct kv_conn *c, size_t argc, const struct kv_str *argv)
         return;
     }
     for (size_t i = 1; i < argc; i += 2) {
-        struct kv_set r = {.key = argv[i].p, .klen = argv[i].n,
-                           .val = argv[i + 1].p, .vlen = argv[i + 1].n};
+        struct kv_set r = {.key = argv[i].p,
+                           .klen = argv[i].n,
+                           .val = argv[i + 1].p,
+                           .vlen = argv[i + 1].n};
         if (kv_db_set(ctx(c), &r) == KV_OOM) {
             reply_oom(c);
             return;
@@ -251,13 +255,12 @@ static void cmd_decrby(struct kv_conn *c, size_t argc,
     incr_by(c, &argv[1], -d);
 }
 
-static void expire_by(struct kv_conn *c, size_t argc,
-                      const struct kv_str *argv, long long unit,
-                      const char *name)
+static void expire_by(struct kv_conn *c, size_t argc, const struct kv_str *argv,
+                      long long unit, const char *name)
 {
     if (argc > 3) {
-        kv_out_error(&c->out, "ERR Unsupported option %.*s",
-                     (int)argv[3].n, argv[3].p);
+        kv_out_error(&c->out, "ERR Unsupported option %.*s", (int)argv[3].n,
+                     argv[3].p);
         return;
     }
     long long v;
@@ -267,8 +270,7 @@ static void expire_by(struct kv_conn *c, size_t argc,
         return;
     }
     if (!deadline(c, v, unit, &when)) {
-        kv_out_error(&c->out, "ERR invalid expire time in '%s' command",
-                     name);
+        kv_out_error(&c->out, "ERR invalid expire time in '%s' command", name);
         return;
     }
     kv_out_int(&c->out, kv_db_expire(ctx(c), argv[1].p, argv[1].n, when));
@@ -331,8 +333,7 @@ static void cmd_config(struct kv_conn *c, size_t argc,
                        const struct kv_str *argv)
 {
     if (!kv_str_is(&argv[1], "get")) {
-        kv_out_error(&c->out,
-                     "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
+        kv_out_error(&c->out, "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
                      (int)argv[1].n, argv[1].p);
         return;
     }
@@ -404,7 +405,8 @@ static void cmd_select(struct kv_conn *c, size_t argc,
 static void cmd_shutdown(struct kv_conn *c, size_t argc,
                          const struct kv_str *argv)
 {
-    if (argc == 2 && !kv_str_is(&argv[1], "nosave") && !kv_str_is(&argv[1], "save")) {
+    if (argc == 2 && !kv_str_is(&argv[1], "nosave") &&
+        !kv_str_is(&argv[1], "save")) {
         reply_syntax(c);
         return;
     }
@@ -423,18 +425,30 @@ static void cmd_shutdown(struct kv_conn *c, size_t argc,
 }
 
 static const struct kv_command commands[] = {
-    {"get", 2, cmd_get},          {"set", -3, cmd_set},
-    {"ping", -1, cmd_ping},       {"del", -2, cmd_del},
-    {"exists", -2, cmd_exists},   {"incr", 2, cmd_incr},
-    {"decr", 2, cmd_decr},        {"incrby", 3, cmd_incrby},
-    {"decrby", 3, cmd_decrby},    {"mget", -2, cmd_mget},
-    {"mset", -3, cmd_mset},       {"expire", -3, cmd_expire},
-    {"pexpire", -3, cmd_pexpire}, {"ttl", 2, cmd_ttl},
-    {"pttl", 2, cmd_pttl},        {"dbsize", 1, cmd_dbsize},
-    {"flushall", -1, cmd_flushall}, {"flushdb", -1, cmd_flushall},
-    {"info", -1, cmd_info},       {"config", -2, cmd_config},
-    {"echo", 2, cmd_echo},        {"quit", -1, cmd_quit},
-    {"command", -1, cmd_command}, {"select", 2, cmd_select},
+    {"get", 2, cmd_get},
+    {"set", -3, cmd_set},
+    {"ping", -1, cmd_ping},
+    {"del", -2, cmd_del},
+    {"exists", -2, cmd_exists},
+    {"incr", 2, cmd_incr},
+    {"decr", 2, cmd_decr},
+    {"incrby", 3, cmd_incrby},
+    {"decrby", 3, cmd_decrby},
+    {"mget", -2, cmd_mget},
+    {"mset", -3, cmd_mset},
+    {"expire", -3, cmd_expire},
+    {"pexpire", -3, cmd_pexpire},
+    {"ttl", 2, cmd_ttl},
+    {"pttl", 2, cmd_pttl},
+    {"dbsize", 1, cmd_dbsize},
+    {"flushall", -1, cmd_flushall},
+    {"flushdb", -1, cmd_flushall},
+    {"info", -1, cmd_info},
+    {"config", -2, cmd_config},
+    {"echo", 2, cmd_echo},
+    {"quit", -1, cmd_quit},
+    {"command", -1, cmd_command},
+    {"select", 2, cmd_select},
     {"shutdown", -1, cmd_shutdown},
 };
 

@@ -1,4 +1,4 @@
-/* config.c — the configuration's defaults and Redis-style sizes (server.h). */
+/* config.c — configuration defaults and Redis-style sizes (server.h). */
 #include "server.h"
 
 #include <ctype.h>

@@ -137,8 +137,8 @@ static void run_commands(struct kv_conn *c)
     while (!c->closing && !c->close_after_reply && !c->blocked) {
         if (c->req.mb_left == 0)
             c->cmd_start = c->in_pos; /* a command begins here, if any */
-        enum kv_parse p = kv_parse(&c->req, c->in.data, c->in.len,
-                                   &c->in_pos, &srv->limits);
+        enum kv_parse p =
+            kv_parse(&c->req, c->in.data, c->in.len, &c->in_pos, &srv->limits);
         if (p == KV_PARSE_MORE)
             break;
         if (p == KV_PARSE_ERROR) {

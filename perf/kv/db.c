@@ -8,14 +8,16 @@
 #include "num.h"
 
 enum {
-    KV_EXPIRE_SHARDS = 4,  /* shards an active expiry step visits */
+    KV_EXPIRE_SHARDS = 4, /* shards an active expiry step visits */
     KV_EXPIRE_SAMPLES = 20,
-    KV_EXPIRE_ROUNDS = 4   /* re-sample a shard while > 25 % had expired */
+    KV_EXPIRE_ROUNDS = 4 /* re-sample a shard while > 25 % had expired */
 };
 
 /* Lookup flags. */
-enum { KV_LOOKUP_READ = 1,    /* count a keyspace hit or miss */
-       KV_LOOKUP_NOTOUCH = 2  /* leave the LRU clock */ };
+enum {
+    KV_LOOKUP_READ = 1,   /* count a keyspace hit or miss */
+    KV_LOOKUP_NOTOUCH = 2 /* leave the LRU clock */
+};
 
 static uint64_t mix64(uint64_t x)
 {
@@ -193,8 +195,8 @@ static int pool_fill(struct kv_ctx *c)
             continue;
         lock_shard(c, s);
         struct kv_entry *sample[KV_EVICT_SAMPLES];
-        size_t k = kv_table_sample(c->m, &s->table, &c->rng, sample,
-                                   KV_EVICT_SAMPLES);
+        size_t k =
+            kv_table_sample(c->m, &s->table, &c->rng, sample, KV_EVICT_SAMPLES);
         size_t expired = 0;
         for (size_t j = 0; j < k; j++) {
             if (is_expired(c, sample[j])) {
@@ -309,8 +311,8 @@ static enum kv_result insert(struct kv_ctx *c, struct kv_shard *s,
     /* Three allocations, each a safepoint: the first two wait in holds. */
     kv_ref *hv = kv_hold(m, KV_HOLD_VALUE), *hk = kv_hold(m, KV_HOLD_KEY);
     kv_root_store(m, hv, kv_bytes_new(m, r->val, r->vlen));
-    kv_root_store(m, hk, kv_load(m, hv) ? kv_bytes_new(m, r->key, r->klen)
-                                        : NULL);
+    kv_root_store(m, hk,
+                  kv_load(m, hv) ? kv_bytes_new(m, r->key, r->klen) : NULL);
     struct kv_entry *e = kv_load(m, hk) ? kv_entry_new(m) : NULL;
     void *k = kv_load(m, hk), *v = kv_load(m, hv);
     kv_root_store(m, hk, NULL);
@@ -441,8 +443,9 @@ long long kv_db_pttl(struct kv_ctx *c, const char *key, size_t klen)
     uint64_t hash = hash_key(c->db->seed, key, klen);
     struct kv_shard *s = lock_shard(c, shard_of(c->db, hash));
     struct kv_entry *e = find(c, s, key, klen, hash, KV_LOOKUP_NOTOUCH);
-    long long ttl = !e ? -2 : !e->expire_ms ? -1
-                                            : (long long)(e->expire_ms - c->now_ms);
+    long long ttl = !e              ? -2
+                    : !e->expire_ms ? -1
+                                    : (long long)(e->expire_ms - c->now_ms);
     unlock_shard(s);
     return ttl;
 }

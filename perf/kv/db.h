@@ -50,25 +50,24 @@ struct kv_stats {
 
 static inline void kv_stat_add(_Atomic uint64_t *c, uint64_t n)
 {
-    atomic_store_explicit(
-        c, atomic_load_explicit(c, memory_order_relaxed) + n,
-        memory_order_relaxed);
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
 }
 
 struct kv_shard {
     pthread_mutex_t lock;
     struct kv_table table;
-    size_t bytes;         /* accounted bytes of its entries (under lock) */
-    atomic_size_t keys;   /* its entry count, for readers without lock */
+    size_t bytes;       /* accounted bytes of its entries (under lock) */
+    atomic_size_t keys; /* its entry count, for readers without lock */
 } __attribute__((aligned(64)));
 
 struct kv_db {
     struct kv_shard *shards;
     unsigned nshards, shard_shift; /* shard = hash >> shard_shift */
     kv_heap *heap;
-    size_t maxmemory;              /* 0: unlimited */
-    atomic_size_t used;            /* accounted bytes, reservations included */
-    uint64_t seed;                 /* of the key hash */
+    size_t maxmemory;   /* 0: unlimited */
+    atomic_size_t used; /* accounted bytes, reservations included */
+    uint64_t seed;      /* of the key hash */
 };
 
 /* An eviction candidate, by shard and hash; it is evicted only if its
@@ -84,8 +83,8 @@ struct kv_ctx {
     struct kv_db *db;
     kv_mem *m;
     struct kv_stats *stats;
-    uint64_t now_ms;   /* monotonic, refreshed once per event-loop turn */
-    uint64_t rng;      /* nonzero */
+    uint64_t now_ms; /* monotonic, refreshed once per event-loop turn */
+    uint64_t rng;    /* nonzero */
     unsigned expire_cursor;
     struct kv_candidate pool[KV_EVICT_POOL];
     unsigned pool_len;

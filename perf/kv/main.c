@@ -25,7 +25,8 @@ static const char usage[] =
     "              [--proto-max-bulk-len BYTES] [--max-multibulk-len N]\n"
     "              [--timeout SECONDS] [--options RGC_OPTIONS]\n"
     "  --port N          TCP port (6380; 0: ephemeral)\n"
-    "  --bind ADDR       IPv4 address (127.0.0.1; non-loopback only when named)\n"
+    "  --bind ADDR       IPv4 address (127.0.0.1; non-loopback only when "
+    "named)\n"
     "  --threads N       worker threads (0: one per core, the default)\n"
     "  --maxmemory BYTES data bytes kept, LRU eviction beyond (0: unlimited)\n"
     "  --maxclients N    connections at once (10000)\n"
@@ -131,8 +132,9 @@ int main(int argc, char **argv)
     printf("rgc-kv: ready on %s:%d\n", cfg.bind, kv_server_port(srv));
     fflush(stdout);
 
-    struct pollfd fds[2] = {{.fd = sigfd, .events = POLLIN},
-                            {.fd = kv_server_shutdown_fd(srv), .events = POLLIN}};
+    struct pollfd fds[2] = {
+        {.fd = sigfd, .events = POLLIN},
+        {.fd = kv_server_shutdown_fd(srv), .events = POLLIN}};
     while (poll(fds, 2, -1) < 0 && errno == EINTR)
         ;
     kv_server_stop(srv);

@@ -42,8 +42,8 @@ kv_heap *kv_heap_create(const char *options, char *err, size_t errlen)
                                   offsetof(struct kv_entry, value),
                                   offsetof(struct kv_entry, next)};
     h->entry_type = rgc_type_register(
-        h->heap, &(rgc_type_desc){"kv_entry", sizeof(struct kv_entry), refs,
-                                  3, NULL});
+        h->heap,
+        &(rgc_type_desc){"kv_entry", sizeof(struct kv_entry), refs, 3, NULL});
     if (!h->entry_type) {
         snprintf(err, errlen, "rgc_type_register: %s", rgc_last_error());
         rgc_heap_destroy(h->heap);
@@ -160,27 +160,26 @@ void kv_heap_info(kv_heap *h, struct kv_buf *out)
     rgc_stats(h->heap, &st);
     rgc_pause_percentiles(h->heap, &pauses);
     rgc_ttsp_percentiles(h->heap, &ttsp);
-    kv_buf_printf(out,
-                  "allocator:rgc\r\n"
-                  "rgc_cycles:%llu\r\n"
-                  "rgc_pause_count:%llu\r\n"
-                  "rgc_pause_p50_us:%.3f\r\n"
-                  "rgc_pause_p99_us:%.3f\r\n"
-                  "rgc_pause_p999_us:%.3f\r\n"
-                  "rgc_pause_max_us:%.3f\r\n"
-                  "rgc_pause_total_us:%.3f\r\n"
-                  "rgc_ttsp_max_us:%.3f\r\n"
-                  "rgc_heap_committed_bytes:%zu\r\n"
-                  "rgc_heap_used_bytes:%zu\r\n"
-                  "rgc_live_bytes:%zu\r\n"
-                  "rgc_stalls:%llu\r\n",
-                  (unsigned long long)st.cycles,
-                  (unsigned long long)st.pause_count, pauses.p50_ns / 1e3,
-                  pauses.p99_ns / 1e3, pauses.p999_ns / 1e3,
-                  pauses.max_ns / 1e3, st.pause_total_ns / 1e3,
-                  ttsp.max_ns / 1e3, st.committed, st.used,
-                  st.live_after_last_cycle,
-                  (unsigned long long)st.alloc_stalls);
+    kv_buf_printf(
+        out,
+        "allocator:rgc\r\n"
+        "rgc_cycles:%llu\r\n"
+        "rgc_pause_count:%llu\r\n"
+        "rgc_pause_p50_us:%.3f\r\n"
+        "rgc_pause_p99_us:%.3f\r\n"
+        "rgc_pause_p999_us:%.3f\r\n"
+        "rgc_pause_max_us:%.3f\r\n"
+        "rgc_pause_total_us:%.3f\r\n"
+        "rgc_ttsp_max_us:%.3f\r\n"
+        "rgc_heap_committed_bytes:%zu\r\n"
+        "rgc_heap_used_bytes:%zu\r\n"
+        "rgc_live_bytes:%zu\r\n"
+        "rgc_stalls:%llu\r\n",
+        (unsigned long long)st.cycles, (unsigned long long)st.pause_count,
+        pauses.p50_ns / 1e3, pauses.p99_ns / 1e3, pauses.p999_ns / 1e3,
+        pauses.max_ns / 1e3, st.pause_total_ns / 1e3, ttsp.max_ns / 1e3,
+        st.committed, st.used, st.live_after_last_cycle,
+        (unsigned long long)st.alloc_stalls);
 }
 
 void kv_heap_collect(kv_heap *h)

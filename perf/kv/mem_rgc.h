@@ -22,10 +22,10 @@ struct kv_mem {
     rgc_thread *t;
     kv_heap *heap;
     rgc_type entry_type;
-    rgc_scope scope;               /* holds the holds */
+    rgc_scope scope; /* holds the holds */
     rgc_ref *holds[KV_HOLDS];
-    rgc_ref pool_root;             /* reference array of KV_PIN_SLOTS */
-    int free_slots[KV_PIN_SLOTS];  /* stack of free pool slots */
+    rgc_ref pool_root;            /* reference array of KV_PIN_SLOTS */
+    int free_slots[KV_PIN_SLOTS]; /* stack of free pool slots */
     int nfree;
 };
 

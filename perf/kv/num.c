@@ -28,8 +28,8 @@ bool kv_parse_ll(const char *p, size_t n, long long *out)
     if (neg) {
         if (v > (unsigned long long)LLONG_MAX + 1)
             return false;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN
-                                                       : -(long long)v;
+        *out =
+            v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
     } else {
         if (v > (unsigned long long)LLONG_MAX)
             return false;

@@ -49,8 +49,8 @@ void kv_out_printf(struct kv_out *o, const char *fmt, ...)
     int n = vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     if (n > 0)
-        kv_out_bytes(o, text, (size_t)n < sizeof text ? (size_t)n
-                                                      : sizeof text - 1);
+        kv_out_bytes(o, text,
+                     (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
 void kv_out_status(struct kv_out *o, const char *s)

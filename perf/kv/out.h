@@ -40,12 +40,12 @@ struct kv_out {
 void kv_out_bytes(struct kv_out *o, const void *p, size_t n);
 void kv_out_printf(struct kv_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void kv_out_status(struct kv_out *o, const char *s);   /* +s */
+void kv_out_status(struct kv_out *o, const char *s);      /* +s */
 void kv_out_error(struct kv_out *o, const char *fmt, ...) /* -fmt */
     __attribute__((format(printf, 2, 3)));
-void kv_out_int(struct kv_out *o, long long v);         /* :v */
-void kv_out_array(struct kv_out *o, size_t n);          /* *n */
-void kv_out_nil(struct kv_out *o);                      /* $-1 */
+void kv_out_int(struct kv_out *o, long long v); /* :v */
+void kv_out_array(struct kv_out *o, size_t n);  /* *n */
+void kv_out_nil(struct kv_out *o);              /* $-1 */
 void kv_out_bulk(struct kv_out *o, const void *p, size_t n);
 /* A bulk reply of a byte string just loaded (under its shard's lock):
  * pinned, or copied. */

@@ -51,8 +51,8 @@ static bool is_space(char c)
 }
 
 /* An inline command: one line, split at whitespace (no quoting). */
-static enum kv_parse parse_inline(struct kv_req *r, const char *buf,
-                                  size_t len, size_t *pos)
+static enum kv_parse parse_inline(struct kv_req *r, const char *buf, size_t len,
+                                  size_t *pos)
 {
     const char *start = buf + *pos;
     const char *nl = memchr(start, '\n', len - *pos);

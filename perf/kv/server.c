@@ -37,7 +37,8 @@ static bool listen_on(struct kv_server *s, char *err, size_t errlen)
                  s->cfg.bind);
         return false;
     }
-    s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    s->listen_fd =
+        socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     socklen_t len = sizeof addr;
     if (s->listen_fd < 0 ||

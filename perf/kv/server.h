@@ -11,18 +11,18 @@
 #include <stdint.h>
 
 struct kv_config {
-    const char *bind;          /* IPv4 address; "127.0.0.1" */
-    bool bind_any;             /* allow a non-loopback bind (--bind given) */
-    int port;                  /* 0: ephemeral */
-    unsigned threads;          /* workers; 0: one per core */
-    unsigned shards;           /* keyspace shards, a power of two; 128 */
-    size_t maxmemory;          /* accounted data bytes; 0: unlimited */
-    unsigned maxclients;       /* 10000 */
-    size_t qbuf_limit;         /* client-query-buffer-limit: 1 GiB */
-    size_t max_bulk;           /* proto-max-bulk-len: 512 MiB */
-    size_t max_multibulk;      /* max-multibulk-len: 1024 * 1024 */
-    unsigned timeout_s;        /* idle clients closed after; 0: never */
-    const char *options;       /* rgc options (rgc build) */
+    const char *bind;     /* IPv4 address; "127.0.0.1" */
+    bool bind_any;        /* allow a non-loopback bind (--bind given) */
+    int port;             /* 0: ephemeral */
+    unsigned threads;     /* workers; 0: one per core */
+    unsigned shards;      /* keyspace shards, a power of two; 128 */
+    size_t maxmemory;     /* accounted data bytes; 0: unlimited */
+    unsigned maxclients;  /* 10000 */
+    size_t qbuf_limit;    /* client-query-buffer-limit: 1 GiB */
+    size_t max_bulk;      /* proto-max-bulk-len: 512 MiB */
+    size_t max_multibulk; /* max-multibulk-len: 1024 * 1024 */
+    unsigned timeout_s;   /* idle clients closed after; 0: never */
+    const char *options;  /* rgc options (rgc build) */
 };
 
 void kv_config_init(struct kv_config *cfg);
@@ -43,12 +43,12 @@ int kv_server_shutdown_fd(const struct kv_server *s);
 void kv_server_stop(struct kv_server *s);
 
 struct kv_server_stats {
-    size_t clients;       /* connected now */
+    size_t clients; /* connected now */
     size_t keys;
-    size_t used_bytes;    /* accounted, as INFO's used_memory */
-    size_t pins;          /* values pinned for replies not yet written */
-    size_t out_peak;      /* largest output queue any connection had */
-    size_t out_limit;     /* a connection stops being read beyond this */
+    size_t used_bytes; /* accounted, as INFO's used_memory */
+    size_t pins;       /* values pinned for replies not yet written */
+    size_t out_peak;   /* largest output queue any connection had */
+    size_t out_limit;  /* a connection stops being read beyond this */
     uint64_t evicted, expired, rejected;
 };
 void kv_server_stats(struct kv_server *s, struct kv_server_stats *out);

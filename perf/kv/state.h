@@ -29,18 +29,19 @@ struct kv_str;
 struct kv_conn {
     int fd;
     struct kv_worker *w;
-    struct kv_buf in;     /* query buffer */
-    size_t in_pos;        /* parsed up to here */
-    size_t cmd_start;     /* where the command being parsed begins */
+    struct kv_buf in; /* query buffer */
+    size_t in_pos;    /* parsed up to here */
+    size_t cmd_start; /* where the command being parsed begins */
     struct kv_req req;
     struct kv_out out;
     uint64_t last_active_ms;
-    struct kv_conn *prev, *next; /* the worker's list, least recently active first */
-    uint32_t events;      /* the epoll mask registered */
-    bool blocked;         /* output beyond KV_OUT_LIMIT: no reading, no
+    struct kv_conn *prev,
+        *next;              /* the worker's list, least recently active first */
+    uint32_t events;        /* the epoll mask registered */
+    bool blocked;           /* output beyond KV_OUT_LIMIT: no reading, no
                              commands, until the queue has drained */
     bool close_after_reply; /* QUIT, a protocol error: read nothing more */
-    bool closing;         /* close now (a broken socket, SHUTDOWN) */
+    bool closing;           /* close now (a broken socket, SHUTDOWN) */
 };
 
 struct kv_worker {
@@ -51,7 +52,7 @@ struct kv_worker {
     struct kv_ctx ctx;
     struct kv_stats stats;
     struct kv_conn *oldest, *newest;
-    struct kv_str *argv;  /* the command being run, as strings */
+    struct kv_str *argv; /* the command being run, as strings */
     size_t argv_cap;
     atomic_size_t out_peak;
     uint64_t accept_resume_ms; /* accepting paused (EMFILE) until then */
@@ -64,8 +65,8 @@ struct kv_server {
     struct kv_db db;
     struct kv_limits limits;
     int listen_fd, port;
-    int stop_fd;          /* eventfd: written once, to stop the workers */
-    int shutdown_fd;      /* eventfd: written when a client sends SHUTDOWN */
+    int stop_fd;     /* eventfd: written once, to stop the workers */
+    int shutdown_fd; /* eventfd: written when a client sends SHUTDOWN */
     unsigned nworkers;
     struct kv_worker *workers;
     atomic_uint clients;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 enum {
-    KV_TABLE_MIN = 4,   /* buckets of a new table */
+    KV_TABLE_MIN = 4,    /* buckets of a new table */
     KV_REHASH_EMPTY = 10 /* empty buckets a step may skip per bucket moved */
 };
 
@@ -124,8 +124,8 @@ static struct kv_entry *chain_find(kv_mem *m, void *buckets, const char *key,
     return NULL;
 }
 
-struct kv_entry *kv_table_find(kv_mem *m, struct kv_table *t,
-                               const char *key, size_t klen, uint64_t hash)
+struct kv_entry *kv_table_find(kv_mem *m, struct kv_table *t, const char *key,
+                               size_t klen, uint64_t hash)
 {
     rehash_step(m, t, 1);
     void *b0 = kv_load(m, &t->buckets[0]);

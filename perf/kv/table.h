@@ -47,8 +47,8 @@ bool kv_table_maintain(kv_mem *m, struct kv_table *t);
 /* The entry with this key, or NULL.  Moves a bucket first.  key NULL:
  * the first entry with this hash (eviction finds its candidates again
  * so, db.c). */
-struct kv_entry *kv_table_find(kv_mem *m, struct kv_table *t,
-                               const char *key, size_t klen, uint64_t hash);
+struct kv_entry *kv_table_find(kv_mem *m, struct kv_table *t, const char *key,
+                               size_t klen, uint64_t hash);
 
 /* Link a new entry (its hash set, its key not present). */
 void kv_table_add(kv_mem *m, struct kv_table *t, struct kv_entry *e);

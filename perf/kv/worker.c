@@ -26,8 +26,8 @@
 enum {
     KV_EVENTS = 256,
     KV_TICK_MS = 100,
-    KV_ACCEPTS = 16,          /* per wake-up: leave some for the others */
-    KV_ACCEPT_PAUSE_MS = 100  /* after EMFILE: let connections close first */
+    KV_ACCEPTS = 16,         /* per wake-up: leave some for the others */
+    KV_ACCEPT_PAUSE_MS = 100 /* after EMFILE: let connections close first */
 };
 
 static char listen_tag, stop_tag; /* epoll data of the shared fds */
@@ -53,8 +53,8 @@ static void accept_some(struct kv_worker *w)
 {
     struct kv_server *srv = w->srv;
     for (int i = 0; i < KV_ACCEPTS; i++) {
-        int fd = accept4(srv->listen_fd, NULL, NULL,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                 errno == ENOMEM) {
