@@ -26,7 +26,6 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build", "release")
-BASE_PORT = 7400
 
 
 def parse_size(s):
@@ -34,6 +33,13 @@ def parse_size(s):
     if not m:
         raise argparse.ArgumentTypeError(f"'{s}' is not a size (e.g. 64m)")
     return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2)]
+
+
+def free_port():
+    """A loopback port nothing listens on now (the server binds it next)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def server_command(system, port, args):
@@ -241,7 +247,7 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="also write every run's result")
     args = ap.parse_args()
     if args.quick:
-        args.runs, args.requests, args.keyspace, args.maxmemory = 1, 5000, 5000, 2 << 20
+        args.runs, args.requests, args.keyspace, args.maxmemory = 1, 20000, 20000, 8 << 20
     if not shutil.which("redis-benchmark"):
         print("kv.py: redis-benchmark is not installed (apt-get install redis-tools): "
               "nothing to run", file=sys.stderr)
@@ -258,10 +264,10 @@ def main():
     for rnd in range(args.runs):
         order = systems[rnd % len(systems):] + systems[:rnd % len(systems)]
         for pipeline in pipelines:
-            for i, system in enumerate(order):
+            for system in order:
                 if system in noted:
                     continue
-                r = run_one(system, BASE_PORT + i, args, pipeline)
+                r = run_one(system, free_port(), args, pipeline)
                 if "missing" in r:
                     print(f"kv: skipping {system}: {r['missing']}", file=sys.stderr)
                     noted.add(system)
