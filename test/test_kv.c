@@ -103,155 +103,159 @@ static struct kvc client(void)
     return c;
 }
 
+/* The fixture of most tests: a server with the default configuration and
+ * one client connected to it (cmocka setup and teardown). */
+static int open_server_and_client(void **state)
+{
+    static struct kvc c;
+    start();
+    c = client();
+    *state = &c;
+    return 0;
+}
+
+static int close_server_and_client(void **state)
+{
+    kvc_close(*state);
+    stop();
+    return 0;
+}
+
 /* ---- commands ------------------------------------------------------------ */
 
 static void strings_and_counters(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
-    EXPECT(&c, "+PONG", "PING");
-    EXPECT(&c, "$hi", "PING", "hi");
-    EXPECT(&c, "-ERR wrong number of arguments for 'ping' command", "PING", "a",
+    struct kvc *c = *state;
+    EXPECT(c, "+PONG", "PING");
+    EXPECT(c, "$hi", "PING", "hi");
+    EXPECT(c, "-ERR wrong number of arguments for 'ping' command", "PING", "a",
            "b");
-    EXPECT(&c, "$x", "ECHO", "x");
-    EXPECT(&c, "+OK", "SET", "k", "v");
-    EXPECT(&c, "$v", "GET", "k");
-    EXPECT(&c, "$v", "get", "k");
-    EXPECT(&c, "(nil)", "GET", "nope");
-    EXPECT(&c, "(nil)", "SET", "k", "w", "NX");
-    EXPECT(&c, "+OK", "SET", "k", "w", "XX");
-    EXPECT(&c, "$w", "GET", "k");
-    EXPECT(&c, "(nil)", "SET", "k2", "w", "XX");
-    EXPECT(&c, "+OK", "SET", "k2", "w", "nx");
-    EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "NX", "XX");
-    EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "BOGUS");
-    EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "EX");
-    EXPECT(&c, "-ERR syntax error", "SET", "k", "v", "EX", "10", "PX", "9");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "SET", "k", "v",
+    EXPECT(c, "$x", "ECHO", "x");
+    EXPECT(c, "+OK", "SET", "k", "v");
+    EXPECT(c, "$v", "GET", "k");
+    EXPECT(c, "$v", "get", "k");
+    EXPECT(c, "(nil)", "GET", "nope");
+    EXPECT(c, "(nil)", "SET", "k", "w", "NX");
+    EXPECT(c, "+OK", "SET", "k", "w", "XX");
+    EXPECT(c, "$w", "GET", "k");
+    EXPECT(c, "(nil)", "SET", "k2", "w", "XX");
+    EXPECT(c, "+OK", "SET", "k2", "w", "nx");
+    EXPECT(c, "-ERR syntax error", "SET", "k", "v", "NX", "XX");
+    EXPECT(c, "-ERR syntax error", "SET", "k", "v", "BOGUS");
+    EXPECT(c, "-ERR syntax error", "SET", "k", "v", "EX");
+    EXPECT(c, "-ERR syntax error", "SET", "k", "v", "EX", "10", "PX", "9");
+    EXPECT(c, "-ERR value is not an integer or out of range", "SET", "k", "v",
            "EX", "ten");
-    EXPECT(&c, "-ERR invalid expire time in 'set' command", "SET", "k", "v",
+    EXPECT(c, "-ERR invalid expire time in 'set' command", "SET", "k", "v",
            "EX", "0");
-    EXPECT(&c, "-ERR invalid expire time in 'set' command", "SET", "k", "v",
+    EXPECT(c, "-ERR invalid expire time in 'set' command", "SET", "k", "v",
            "PX", "-5");
-    EXPECT(&c, "-ERR wrong number of arguments for 'set' command", "SET", "k");
-    EXPECT(&c, "-ERR wrong number of arguments for 'get' command", "GET");
-    EXPECT(&c, "-ERR wrong number of arguments for 'get' command", "GET", "a",
+    EXPECT(c, "-ERR wrong number of arguments for 'set' command", "SET", "k");
+    EXPECT(c, "-ERR wrong number of arguments for 'get' command", "GET");
+    EXPECT(c, "-ERR wrong number of arguments for 'get' command", "GET", "a",
            "b");
 
     /* Binary-safe keys and values. */
     const char *argv[] = {"SET", "a\r\nb\0c", "x\0y\r\n"};
     size_t lens[] = {3, 6, 5};
-    assert_true(kvc_sendv(&c, 3, argv, lens));
-    assert_string_equal(kvc_reply(&c), "+OK");
+    assert_true(kvc_sendv(c, 3, argv, lens));
+    assert_string_equal(kvc_reply(c), "+OK");
     const char *get[] = {"GET", "a\r\nb\0c"};
-    assert_true(kvc_sendv(&c, 2, get, lens));
-    const char *r = kvc_reply(&c);
-    assert_int_equal(c.text_len, 6);
+    assert_true(kvc_sendv(c, 2, get, lens));
+    const char *r = kvc_reply(c);
+    assert_int_equal(c->text_len, 6);
     assert_memory_equal(r, "$x\0y\r\n", 6);
 
-    EXPECT(&c, "+OK", "SET", "a", "1");
-    EXPECT(&c, "+OK", "SET", "b", "2");
-    EXPECT(&c, ":2", "DEL", "a", "b", "nope");
-    EXPECT(&c, ":0", "DEL", "a");
-    EXPECT(&c, "+OK", "SET", "a", "1");
-    EXPECT(&c, ":2", "EXISTS", "a", "a", "nope");
-    EXPECT(&c, "-ERR wrong number of arguments for 'del' command", "DEL");
+    EXPECT(c, "+OK", "SET", "a", "1");
+    EXPECT(c, "+OK", "SET", "b", "2");
+    EXPECT(c, ":2", "DEL", "a", "b", "nope");
+    EXPECT(c, ":0", "DEL", "a");
+    EXPECT(c, "+OK", "SET", "a", "1");
+    EXPECT(c, ":2", "EXISTS", "a", "a", "nope");
+    EXPECT(c, "-ERR wrong number of arguments for 'del' command", "DEL");
 
-    EXPECT(&c, ":1", "INCR", "n");
-    EXPECT(&c, ":11", "INCRBY", "n", "10");
-    EXPECT(&c, ":10", "DECR", "n");
-    EXPECT(&c, ":7", "DECRBY", "n", "3");
-    EXPECT(&c, ":-3", "INCRBY", "n", "-10");
-    EXPECT(&c, "$-3", "GET", "n");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "INCR", "k");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "INCRBY", "n",
+    EXPECT(c, ":1", "INCR", "n");
+    EXPECT(c, ":11", "INCRBY", "n", "10");
+    EXPECT(c, ":10", "DECR", "n");
+    EXPECT(c, ":7", "DECRBY", "n", "3");
+    EXPECT(c, ":-3", "INCRBY", "n", "-10");
+    EXPECT(c, "$-3", "GET", "n");
+    EXPECT(c, "-ERR value is not an integer or out of range", "INCR", "k");
+    EXPECT(c, "-ERR value is not an integer or out of range", "INCRBY", "n",
            "x");
-    EXPECT(&c, "+OK", "SET", "sp", " 1");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "INCR", "sp");
-    EXPECT(&c, "+OK", "SET", "max", "9223372036854775807");
-    EXPECT(&c, "-ERR increment or decrement would overflow", "INCR", "max");
-    EXPECT(&c, "-ERR wrong number of arguments for 'incr' command", "INCR");
+    EXPECT(c, "+OK", "SET", "sp", " 1");
+    EXPECT(c, "-ERR value is not an integer or out of range", "INCR", "sp");
+    EXPECT(c, "+OK", "SET", "max", "9223372036854775807");
+    EXPECT(c, "-ERR increment or decrement would overflow", "INCR", "max");
+    EXPECT(c, "-ERR wrong number of arguments for 'incr' command", "INCR");
 
-    EXPECT(&c, "+OK", "MSET", "x", "1", "y", "2");
-    EXPECT(&c, "[$1,$2,(nil)]", "MGET", "x", "y", "nope");
-    EXPECT(&c, "-ERR wrong number of arguments for 'mset' command", "MSET",
+    EXPECT(c, "+OK", "MSET", "x", "1", "y", "2");
+    EXPECT(c, "[$1,$2,(nil)]", "MGET", "x", "y", "nope");
+    EXPECT(c, "-ERR wrong number of arguments for 'mset' command", "MSET",
            "x");
-    EXPECT(&c, "-ERR wrong number of arguments for 'mset' command", "MSET", "x",
+    EXPECT(c, "-ERR wrong number of arguments for 'mset' command", "MSET", "x",
            "1", "y");
-    EXPECT(&c, "-ERR wrong number of arguments for 'mget' command", "MGET");
+    EXPECT(c, "-ERR wrong number of arguments for 'mget' command", "MGET");
 
-    assert_int_equal(call_int(&c, "DBSIZE", NULL), 9);
-    EXPECT(&c, "+OK", "FLUSHALL");
-    EXPECT(&c, ":0", "DBSIZE");
-    EXPECT(&c, "+OK", "SET", "a", "1");
-    EXPECT(&c, ":1", "DBSIZE");
-    EXPECT(&c, "-ERR syntax error", "FLUSHALL", "LATER");
-    EXPECT(&c, "+OK", "FLUSHALL", "ASYNC");
-    EXPECT(&c, ":0", "DBSIZE");
-    kvc_close(&c);
-    stop();
+    assert_int_equal(call_int(c, "DBSIZE", NULL), 9);
+    EXPECT(c, "+OK", "FLUSHALL");
+    EXPECT(c, ":0", "DBSIZE");
+    EXPECT(c, "+OK", "SET", "a", "1");
+    EXPECT(c, ":1", "DBSIZE");
+    EXPECT(c, "-ERR syntax error", "FLUSHALL", "LATER");
+    EXPECT(c, "+OK", "FLUSHALL", "ASYNC");
+    EXPECT(c, ":0", "DBSIZE");
 }
 
 static void dbsize_counts(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
+    struct kvc *c = *state;
     for (int i = 0; i < 100; i++) {
         char k[16];
         snprintf(k, sizeof k, "k%d", i);
-        EXPECT(&c, "+OK", "SET", k, "v");
+        EXPECT(c, "+OK", "SET", k, "v");
     }
-    EXPECT(&c, ":100", "DBSIZE");
-    EXPECT(&c, ":1", "DEL", "k7");
-    EXPECT(&c, ":99", "DBSIZE");
-    kvc_close(&c);
-    stop();
+    EXPECT(c, ":100", "DBSIZE");
+    EXPECT(c, ":1", "DEL", "k7");
+    EXPECT(c, ":99", "DBSIZE");
 }
 
 static void ttl_commands(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
-    EXPECT(&c, "+OK", "SET", "t", "v", "EX", "100");
-    long long ttl = call_int(&c, "TTL", "t", NULL);
+    struct kvc *c = *state;
+    EXPECT(c, "+OK", "SET", "t", "v", "EX", "100");
+    long long ttl = call_int(c, "TTL", "t", NULL);
     assert_true(ttl >= 99 && ttl <= 100);
-    long long pttl = call_int(&c, "PTTL", "t", NULL);
+    long long pttl = call_int(c, "PTTL", "t", NULL);
     assert_true(pttl > 0 && pttl <= 100000);
-    EXPECT(&c, "+OK", "SET", "t", "v2"); /* SET drops the deadline */
-    EXPECT(&c, ":-1", "TTL", "t");
-    EXPECT(&c, ":-2", "TTL", "nope");
-    EXPECT(&c, ":-2", "PTTL", "nope");
-    EXPECT(&c, ":1", "EXPIRE", "t", "100");
-    assert_true(call_int(&c, "TTL", "t", NULL) >= 99);
-    EXPECT(&c, ":0", "EXPIRE", "nope", "10");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "EXPIRE", "t",
+    EXPECT(c, "+OK", "SET", "t", "v2"); /* SET drops the deadline */
+    EXPECT(c, ":-1", "TTL", "t");
+    EXPECT(c, ":-2", "TTL", "nope");
+    EXPECT(c, ":-2", "PTTL", "nope");
+    EXPECT(c, ":1", "EXPIRE", "t", "100");
+    assert_true(call_int(c, "TTL", "t", NULL) >= 99);
+    EXPECT(c, ":0", "EXPIRE", "nope", "10");
+    EXPECT(c, "-ERR value is not an integer or out of range", "EXPIRE", "t",
            "soon");
-    EXPECT(&c, "-ERR Unsupported option NX", "EXPIRE", "t", "10", "NX");
-    EXPECT(&c, "-ERR invalid expire time in 'expire' command", "EXPIRE", "t",
+    EXPECT(c, "-ERR Unsupported option NX", "EXPIRE", "t", "10", "NX");
+    EXPECT(c, "-ERR invalid expire time in 'expire' command", "EXPIRE", "t",
            "9223372036854775807");
-    EXPECT(&c, ":1", "PEXPIRE", "t", "100000");
-    pttl = call_int(&c, "PTTL", "t", NULL);
+    EXPECT(c, ":1", "PEXPIRE", "t", "100000");
+    pttl = call_int(c, "PTTL", "t", NULL);
     assert_true(pttl > 0 && pttl <= 100000);
-    EXPECT(&c, "+OK", "SET", "e", "5", "PX", "100000");
-    EXPECT(&c, ":6", "INCR", "e"); /* INCR keeps the deadline */
-    assert_true(call_int(&c, "PTTL", "e", NULL) > 0);
-    EXPECT(&c, ":1", "EXPIRE", "t", "0"); /* in the past: deleted */
-    EXPECT(&c, ":0", "EXISTS", "t");
-    EXPECT(&c, ":1", "PEXPIRE", "e", "-1");
-    EXPECT(&c, "(nil)", "GET", "e");
-    kvc_close(&c);
-    stop();
+    EXPECT(c, "+OK", "SET", "e", "5", "PX", "100000");
+    EXPECT(c, ":6", "INCR", "e"); /* INCR keeps the deadline */
+    assert_true(call_int(c, "PTTL", "e", NULL) > 0);
+    EXPECT(c, ":1", "EXPIRE", "t", "0"); /* in the past: deleted */
+    EXPECT(c, ":0", "EXISTS", "t");
+    EXPECT(c, ":1", "PEXPIRE", "e", "-1");
+    EXPECT(c, "(nil)", "GET", "e");
 }
 
 static void server_commands(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
-    const char *info = kvc_call(&c, "INFO", NULL);
+    struct kvc *c = *state;
+    const char *info = kvc_call(c, "INFO", NULL);
     static const char *const fields[] = {"# Server\r\n",
                                          "# Clients\r\n",
                                          "connected_clients:1\r\n",
@@ -281,97 +285,83 @@ static void server_commands(void **state)
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!strstr(info, fields[i]))
             fail_msg("INFO lacks %s", fields[i]);
-    info = kvc_call(&c, "INFO", "gc", NULL);
+    info = kvc_call(c, "INFO", "gc", NULL);
     assert_true(strncmp(info, "$# GC\r\nallocator:rgc\r\n", 22) == 0);
     assert_null(strstr(info, "# Server"));
-    info = kvc_call(&c, "INFO", "STATS", "memory", NULL);
+    info = kvc_call(c, "INFO", "STATS", "memory", NULL);
     assert_non_null(strstr(info, "# Stats"));
     assert_non_null(strstr(info, "# Memory"));
     assert_null(strstr(info, "# GC"));
-    EXPECT(&c, "$", "INFO", "nosuchsection");
+    EXPECT(c, "$", "INFO", "nosuchsection");
 
-    EXPECT(&c, "[$save,$]", "CONFIG", "GET", "save");
-    EXPECT(&c, "[$appendonly,$no]", "CONFIG", "GET", "appendonly");
-    EXPECT(&c, "[]", "CONFIG", "GET", "nosuchkey");
-    EXPECT(&c, "-ERR unknown subcommand 'SET'. Try CONFIG HELP.", "CONFIG",
+    EXPECT(c, "[$save,$]", "CONFIG", "GET", "save");
+    EXPECT(c, "[$appendonly,$no]", "CONFIG", "GET", "appendonly");
+    EXPECT(c, "[]", "CONFIG", "GET", "nosuchkey");
+    EXPECT(c, "-ERR unknown subcommand 'SET'. Try CONFIG HELP.", "CONFIG",
            "SET", "save", "");
-    EXPECT(&c, "-ERR wrong number of arguments for 'config' command", "CONFIG");
-    EXPECT(&c, "[]", "COMMAND");
-    EXPECT(&c, "[]", "COMMAND", "DOCS");
-    EXPECT(&c, "+OK", "SELECT", "0");
-    EXPECT(&c, "-ERR DB index is out of range", "SELECT", "1");
-    EXPECT(&c, "-ERR value is not an integer or out of range", "SELECT", "x");
-    EXPECT(&c, "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' ",
+    EXPECT(c, "-ERR wrong number of arguments for 'config' command", "CONFIG");
+    EXPECT(c, "[]", "COMMAND");
+    EXPECT(c, "[]", "COMMAND", "DOCS");
+    EXPECT(c, "+OK", "SELECT", "0");
+    EXPECT(c, "-ERR DB index is out of range", "SELECT", "1");
+    EXPECT(c, "-ERR value is not an integer or out of range", "SELECT", "x");
+    EXPECT(c, "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' ",
            "FOO", "a", "b");
-    EXPECT(&c, "-ERR unknown command 'foo', with args beginning with: ", "foo");
-    EXPECT(&c, "-ERR syntax error", "SHUTDOWN", "NOW");
-    EXPECT(&c, "+OK", "QUIT");
-    assert_true(kvc_wait_closed(&c));
-    kvc_close(&c);
-    stop();
+    EXPECT(c, "-ERR unknown command 'foo', with args beginning with: ", "foo");
+    EXPECT(c, "-ERR syntax error", "SHUTDOWN", "NOW");
+    EXPECT(c, "+OK", "QUIT");
+    assert_true(kvc_wait_closed(c));
 }
 
 static void inline_commands(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
-    assert_string_equal(kvc_raw(&c, "PING\r\n"), "+PONG");
-    assert_string_equal(kvc_raw(&c, "SET a hello\r\n"), "+OK");
-    assert_string_equal(kvc_raw(&c, "GET a\n"), "$hello");
-    assert_string_equal(kvc_raw(&c, "\r\n\r\n  SET\tb  x \r\nGET b\r\n"),
+    struct kvc *c = *state;
+    assert_string_equal(kvc_raw(c, "PING\r\n"), "+PONG");
+    assert_string_equal(kvc_raw(c, "SET a hello\r\n"), "+OK");
+    assert_string_equal(kvc_raw(c, "GET a\n"), "$hello");
+    assert_string_equal(kvc_raw(c, "\r\n\r\n  SET\tb  x \r\nGET b\r\n"),
                         "+OK");
-    assert_string_equal(kvc_reply(&c), "$x");
+    assert_string_equal(kvc_reply(c), "$x");
     assert_string_equal(
-        kvc_raw(&c, "nosuch 1\r\n"),
+        kvc_raw(c, "nosuch 1\r\n"),
         "-ERR unknown command 'nosuch', with args beginning with: '1' ");
-    kvc_close(&c);
-    stop();
 }
 
 static void shutdown_command(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
-    assert_true(kvc_send(&c, "SHUTDOWN", "NOSAVE", NULL));
-    assert_true(kvc_wait_closed(&c));
+    struct kvc *c = *state;
+    assert_true(kvc_send(c, "SHUTDOWN", "NOSAVE", NULL));
+    assert_true(kvc_wait_closed(c));
     struct pollfd p = {.fd = kv_server_shutdown_fd(srv), .events = POLLIN};
     assert_int_equal(poll(&p, 1, 20000), 1);
-    kvc_close(&c);
-    stop();
 }
 
 /* ---- expiry, eviction, rehash ------------------------------------------- */
 
 static void expiry_lazy_and_active(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
-    EXPECT(&c, "+OK", "SET", "soon", "v", "PX", "30");
+    struct kvc *c = *state;
+    EXPECT(c, "+OK", "SET", "soon", "v", "PX", "30");
     /* Lazy: the access finds it expired. */
     for (int i = 0;
-         i < 4000 && strcmp(kvc_call(&c, "GET", "soon", NULL), "(nil)") != 0;
+         i < 4000 && strcmp(kvc_call(c, "GET", "soon", NULL), "(nil)") != 0;
          i++)
         usleep(5000);
-    assert_string_equal(c.text, "(nil)");
+    assert_string_equal(c->text, "(nil)");
     assert_true(stats().expired >= 1);
 
     /* Active: nobody touches these keys, yet they go. */
     for (int i = 0; i < 300; i++) {
         char k[16];
         snprintf(k, sizeof k, "e%d", i);
-        EXPECT(&c, "+OK", "SET", k, "v", "PX", "20");
+        EXPECT(c, "+OK", "SET", k, "v", "PX", "20");
     }
-    EXPECT(&c, "+OK", "SET", "stays", "v");
+    EXPECT(c, "+OK", "SET", "stays", "v");
     WAIT_UNTIL(stats().keys == 1);
     assert_true(stats().expired >= 301);
-    EXPECT(&c, "$v", "GET", "stays");
-    const char *info = kvc_call(&c, "INFO", "stats", NULL);
+    EXPECT(c, "$v", "GET", "stays");
+    const char *info = kvc_call(c, "INFO", "stats", NULL);
     assert_null(strstr(info, "expired_keys:0\r\n"));
-    kvc_close(&c);
-    stop();
 }
 
 /* SET key i with a 100-byte value. */
@@ -777,16 +767,14 @@ static void slow_and_idle_clients(void **state)
 
 static void disconnects(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
+    struct kvc *c = *state;
     /* Mid-command: nothing is set, nothing leaks. */
     struct kvc gone = client();
     const char partial[] = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\nabc";
     assert_true(kvc_write(&gone, partial, sizeof partial - 1));
     kvc_close(&gone);
     WAIT_UNTIL(stats().clients == 1);
-    EXPECT(&c, "(nil)", "GET", "k");
+    EXPECT(c, "(nil)", "GET", "k");
 
     /* Mid-reply: GETs of a large value, and the client leaves without
      * reading.  The server had pinned values for the writes, and unpins
@@ -797,8 +785,8 @@ static void disconnects(void **state)
         v[i] = (char)('a' + i % 23);
     const char *argv[] = {"SET", "big", v};
     size_t lens[] = {3, 3, BIG};
-    assert_true(kvc_sendv(&c, 3, argv, lens));
-    assert_string_equal(kvc_reply(&c), "+OK");
+    assert_true(kvc_sendv(c, 3, argv, lens));
+    assert_string_equal(kvc_reply(c), "+OK");
     WAIT_UNTIL(stats().pins == 0);
     gone = client();
     const char gets[] = "GET big\r\nGET big\r\nGET big\r\nGET big\r\n";
@@ -808,13 +796,11 @@ static void disconnects(void **state)
     WAIT_UNTIL(stats().pins == 0 && stats().clients == 1);
     kv_server_collect(srv);
     /* The value is intact, and a complete reply leaves no pin either. */
-    const char *r = kvc_call(&c, "GET", "big", NULL);
-    assert_int_equal(c.text_len, BIG + 1);
+    const char *r = kvc_call(c, "GET", "big", NULL);
+    assert_int_equal(c->text_len, BIG + 1);
     assert_memory_equal(r + 1, v, BIG);
     WAIT_UNTIL(stats().pins == 0);
     free(v);
-    kvc_close(&c);
-    stop();
 }
 
 static void check_pipeline(int i, const char *reply)
@@ -836,9 +822,7 @@ static void check_64k(int i, const char *reply)
 
 static void pipelines(void **state)
 {
-    (void)state;
-    start();
-    struct kvc c = client();
+    struct kvc *c = *state;
     struct kv_buf cmds = {0};
     for (int i = 0; i < 10000; i++)
         if (i % 2 == 0)
@@ -847,17 +831,17 @@ static void pipelines(void **state)
                           i / 2, snprintf(NULL, 0, "v%d", i / 2), i / 2);
         else
             kv_buf_printf(&cmds, "GET p%05d\r\n", i / 2);
-    pipeline(&c, &cmds, 10000, check_pipeline);
+    pipeline(c, &cmds, 10000, check_pipeline);
 
     /* Replies far beyond the output limit, to a client that does not
      * read: the server stops running its commands until it drains. */
     char *v = malloc(64 * 1024 + 1);
     memset(v, 'z', 64 * 1024);
     v[64 * 1024] = '\0';
-    EXPECT(&c, "+OK", "SET", "v", v);
+    EXPECT(c, "+OK", "SET", "v", v);
     for (int i = 0; i < 2000; i++)
         kv_buf_append(&cmds, "GET v\r\n", 7);
-    assert_true(send(c.fd, cmds.data, cmds.len, 0) == (ssize_t)cmds.len);
+    assert_true(send(c->fd, cmds.data, cmds.len, 0) == (ssize_t)cmds.len);
     WAIT_UNTIL(stats().out_peak > stats().out_limit);
     usleep(200 * 1000); /* room for the queue to grow, were it unbounded */
     struct kv_server_stats s = stats();
@@ -866,13 +850,11 @@ static void pipelines(void **state)
         fail_msg("output queue reached %zu bytes (limit %zu)", s.out_peak,
                  s.out_limit);
     for (int i = 0; i < 2000; i++)
-        check_64k(i, kvc_reply(&c));
+        check_64k(i, kvc_reply(c));
     assert_true(stats().out_peak <= bound);
-    EXPECT(&c, "+PONG", "PING");
+    EXPECT(c, "+PONG", "PING");
     free(v);
     kv_buf_free(&cmds);
-    kvc_close(&c);
-    stop();
 }
 
 /* ---- too many clients --------------------------------------------------- */
@@ -880,13 +862,44 @@ static void pipelines(void **state)
 enum { MAX_CONNS = 10100 };
 static int child_fds[MAX_CONNS];
 static struct pollfd child_polls[MAX_CONNS];
-static char child_state[MAX_CONNS]; /* 0 open, 1 rejected, 2 answered */
+static char child_state[MAX_CONNS]; /* 0 open, 1 rejected, 2 answered,
+                                       3 failed */
 
 static long child_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long)ts.tv_sec;
+}
+
+/* Until *count reaches goal (or 60 s pass): poll the open connections
+ * (state 0) and read what comes; a reply that starts with want moves its
+ * connection to state hit and counts, anything else to state miss (0:
+ * keep waiting on it). */
+static void await_replies(int n, const char *want, char hit, char miss,
+                          int *count, int goal)
+{
+    size_t len = strlen(want);
+    long deadline = child_now_s() + 60;
+    while (*count < goal && child_now_s() < deadline) {
+        for (int i = 0; i < n; i++)
+            child_polls[i] = (struct pollfd){
+                .fd = child_state[i] ? -1 : child_fds[i], .events = POLLIN};
+        if (poll(child_polls, (nfds_t)n, 500) <= 0)
+            continue;
+        for (int i = 0; i < n; i++) {
+            char buf[64];
+            if (!(child_polls[i].revents & POLLIN))
+                continue;
+            ssize_t k = read(child_fds[i], buf, sizeof buf);
+            if (k >= (ssize_t)len && memcmp(buf, want, len) == 0) {
+                child_state[i] = hit;
+                ++*count;
+            } else {
+                child_state[i] = miss;
+            }
+        }
+    }
 }
 
 /* The forked child: only system calls from here on.  Each phase waits up
@@ -899,50 +912,15 @@ static _Noreturn void child_connect(int in, int out, int n, int expect_rejected)
     for (int i = 0; i < n; i++)
         if ((child_fds[i] = kvc_connect(p)) < 0)
             counts[0]++;
-    /* The rejected ones get the error and EOF without asking. */
-    long deadline = child_now_s() + 60;
-    while (counts[1] < expect_rejected && child_now_s() < deadline) {
-        for (int i = 0; i < n; i++)
-            child_polls[i] = (struct pollfd){
-                .fd = child_state[i] ? -1 : child_fds[i], .events = POLLIN};
-        if (poll(child_polls, (nfds_t)n, 500) <= 0)
-            continue;
-        for (int i = 0; i < n; i++) {
-            char buf[64];
-            if (!(child_polls[i].revents & POLLIN))
-                continue;
-            ssize_t k = read(child_fds[i], buf, sizeof buf);
-            if (k >= 34 &&
-                memcmp(buf, "-ERR max number of clients reached", 34) == 0) {
-                child_state[i] = 1;
-                counts[1]++;
-            }
-        }
-    }
-    /* The accepted ones answer a PING. */
+    /* The rejected ones get the error and EOF without asking; the accepted
+     * ones answer a PING. */
+    await_replies(n, "-ERR max number of clients reached", 1, 0, &counts[1],
+                  expect_rejected);
     for (int i = 0; i < n; i++)
         if (!child_state[i] && child_fds[i] >= 0 &&
             write(child_fds[i], "PING\r\n", 6) != 6)
             child_state[i] = 3;
-    deadline = child_now_s() + 60;
-    while (counts[1] + counts[2] < n && child_now_s() < deadline) {
-        for (int i = 0; i < n; i++)
-            child_polls[i] = (struct pollfd){
-                .fd = child_state[i] ? -1 : child_fds[i], .events = POLLIN};
-        if (poll(child_polls, (nfds_t)n, 500) <= 0)
-            continue;
-        for (int i = 0; i < n; i++) {
-            char buf[64];
-            if (!(child_polls[i].revents & POLLIN))
-                continue;
-            ssize_t k = read(child_fds[i], buf, sizeof buf);
-            child_state[i] = 3;
-            if (k == 7 && memcmp(buf, "+PONG\r\n", 7) == 0) {
-                child_state[i] = 2;
-                counts[2]++;
-            }
-        }
-    }
+    await_replies(n, "+PONG\r\n", 2, 3, &counts[2], n - counts[1]);
     _exit(write(out, counts, sizeof counts) == sizeof counts ? 0 : 1);
 }
 
@@ -1001,21 +979,30 @@ static void max_clients(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(strings_and_counters),
-        cmocka_unit_test(dbsize_counts),
-        cmocka_unit_test(ttl_commands),
-        cmocka_unit_test(server_commands),
-        cmocka_unit_test(inline_commands),
-        cmocka_unit_test(shutdown_command),
-        cmocka_unit_test(expiry_lazy_and_active),
+        cmocka_unit_test_setup_teardown(strings_and_counters, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(dbsize_counts, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(ttl_commands, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(server_commands, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(inline_commands, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(shutdown_command, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(expiry_lazy_and_active, open_server_and_client,
+                                        close_server_and_client),
         cmocka_unit_test(eviction_keeps_recent_keys),
         cmocka_unit_test(incremental_rehash),
         cmocka_unit_test(values_survive_collections),
         cmocka_unit_test(protocol_errors),
         cmocka_unit_test(query_buffer_limit),
         cmocka_unit_test(slow_and_idle_clients),
-        cmocka_unit_test(disconnects),
-        cmocka_unit_test(pipelines),
+        cmocka_unit_test_setup_teardown(disconnects, open_server_and_client,
+                                        close_server_and_client),
+        cmocka_unit_test_setup_teardown(pipelines, open_server_and_client,
+                                        close_server_and_client),
         cmocka_unit_test(max_clients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
