@@ -77,7 +77,11 @@ void kv_conn_close(struct kv_conn *c)
 {
     struct kv_worker *w = c->w;
     kv_out_discard(&c->out, w->m);
-    close(c->fd); /* also leaves the epoll set */
+    /* Leave the epoll set first: close() alone removes the fd only when no
+     * other descriptor shares its file (a fork by the embedding program
+     * holds one), and a stale event would then name a freed connection. */
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
     unlink_conn(w, c);
     kv_buf_free(&c->in);
     kv_req_free(&c->req);
