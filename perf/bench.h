@@ -18,6 +18,7 @@
 #include <rgc.h>
 
 #include "allocator.h"
+#include "mmu.h"
 #include "stats/histogram.h"
 
 #define NS_PER_MS 1000000ull
@@ -90,6 +91,8 @@ struct thread_result {
     struct histogram latency; /* ns per push of this thread              */
     uint64_t over_1ms;        /* its pushes that took more than 1 ms     */
     uint64_t loop_ns;         /* wall time of its push loop              */
+    double mmu[MMU_WINDOWS];  /* its MMU over mmu_window_ns (perf/mmu.h) */
+    bool mmu_truncated;       /* too many slow pushes to trace them all  */
 };
 
 struct run_result {
@@ -103,6 +106,8 @@ struct run_result {
     /* msgbuf, mtchurn: all threads merged, then each thread */
     struct histogram latency;    /* ns per push                            */
     uint64_t over_1ms;           /* pushes that took more than 1 ms        */
+    double mmu[MMU_WINDOWS];     /* the lowest thread's MMU per window     */
+    bool mmu_truncated;          /* some thread's trace was truncated      */
     unsigned thread_count;
     struct thread_result threads[BENCH_MAX_THREADS];
     /* gcbench */

@@ -91,6 +91,14 @@ bool c_over_1ms(cell c, const struct run_result *r, const void *arg)
     return true;
 }
 
+bool c_mmu(cell c, const struct run_result *r, const void *arg)
+{
+    (void)arg;
+    snprintf(c, sizeof(cell), "%.1f / %.1f / %.1f %%%s", 100 * r->mmu[0],
+             100 * r->mmu[1], 100 * r->mmu[2], r->mmu_truncated ? "*" : "");
+    return true;
+}
+
 bool c_total(cell c, const struct run_result *r, const void *arg)
 {
     (void)arg;

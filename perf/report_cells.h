@@ -29,6 +29,9 @@ void table_row(FILE *out, const struct report *rep, const char *label,
 /* Cells: arg points to a double percentile in [0, 1] (1: the exact max). */
 bool c_latency(cell c, const struct run_result *r, const void *arg);
 bool c_over_1ms(cell c, const struct run_result *r, const void *arg);
+/* The lowest thread's MMU over 1, 10 and 100 ms ("*": a truncated trace,
+ * the figure is an upper bound). */
+bool c_mmu(cell c, const struct run_result *r, const void *arg);
 bool c_total(cell c, const struct run_result *r, const void *arg);
 bool c_rss(cell c, const struct run_result *r, const void *arg);
 

@@ -101,6 +101,16 @@ static void json_gc(FILE *out, const struct gc_result *gc)
     fputc('}', out);
 }
 
+/* "mmu":{"1ms":U,"10ms":U,"100ms":U,"truncated":B}, */
+static void json_mmu(FILE *out, const double *mmu, bool truncated)
+{
+    fputs("\"mmu\":{", out);
+    for (int k = 0; k < MMU_WINDOWS; k++)
+        fprintf(out, "\"%llums\":%.4f,",
+                (unsigned long long)(mmu_window_ns[k] / NS_PER_MS), mmu[k]);
+    fprintf(out, "\"truncated\":%s},", truncated ? "true" : "false");
+}
+
 /* "latency_ns":{...},"pushes":N,"over_1ms":N, */
 static void json_latency(FILE *out, const struct histogram *h,
                          uint64_t over_1ms)
@@ -128,6 +138,7 @@ static void json_threads(FILE *out, const struct run_result *r)
         const struct thread_result *t = &r->threads[i];
         fprintf(out, "%s{\"thread\":%u,", i ? "," : "", i);
         json_latency(out, &t->latency, t->over_1ms);
+        json_mmu(out, t->mmu, t->mmu_truncated);
         json_u64(out, "loop_ns", t->loop_ns, false);
         fputc('}', out);
     }
@@ -163,6 +174,7 @@ static void json_result(FILE *out, const struct report *rep,
     }
     if (rep->msgbuf) {
         json_latency(out, &r->latency, r->over_1ms);
+        json_mmu(out, r->mmu, r->mmu_truncated);
         json_threads(out, r);
     } else {
         json_phases(out, r);

@@ -40,6 +40,7 @@ struct ring_worker {
     struct baton *baton;            /* baton's holder only (rgc runs)      */
     const struct malloc_api *api;   /* malloc and bdwgc runs               */
     bool bdwgc_register;            /* register the thread with bdwgc      */
+    struct mmu_trace mmu;           /* its slow pushes                     */
     /* results */
     uint64_t start_ns, end_ns;      /* its push loop (0 if it never ran)   */
     bool still_attached;            /* rgc_thread_detach failed            */
@@ -67,11 +68,13 @@ uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i,
 bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,
                       size_t i, uint64_t n, size_t size);
 
-static inline void ring_record(struct thread_result *t, uint64_t ns)
+/* One push, from t0 to t1, into the thread's histogram and MMU trace. */
+static inline void ring_record(struct ring_worker *w, uint64_t t0, uint64_t t1)
 {
-    histogram_record(&t->latency, ns);
-    if (ns > NS_PER_MS)
-        t->over_1ms++;
+    histogram_record(&w->res->latency, t1 - t0);
+    if (t1 - t0 > NS_PER_MS)
+        w->res->over_1ms++;
+    mmu_trace_op(&w->mmu, t0, t1);
 }
 
 /* One thread's whole life: attach or register, set the window up, the

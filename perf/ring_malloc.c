@@ -50,7 +50,7 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring,
                 kept = 0;
         }
         uint64_t t1 = bench_now_ns();
-        ring_record(res, t1 - t0);
+        ring_record(w, t0, t1);
         if (++slot == slots)
             slot = 0;
     }

@@ -38,7 +38,7 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
                 kept = 0;
         }
         uint64_t t1 = bench_now_ns();
-        ring_record(res, t1 - t0);
+        ring_record(w, t0, t1);
         if (baton_held(baton, self))
             rgc_session_poll(probe);
         if (++slot == slots)

@@ -10,6 +10,10 @@
 
 #include "ring.h"
 
+/* Slow pushes a thread's MMU trace holds (16 B each; untouched pages of
+ * the reservation cost no memory). */
+enum { MMU_TRACE_CAP = 1 << 18 };
+
 static void *worker_main(void *arg)
 {
     struct ring_worker *w = arg;
@@ -30,7 +34,21 @@ static void histogram_add(struct histogram *into, const struct histogram *h)
         into->buckets[b] += h->buckets[b];
 }
 
-/* Threads 0..n-1 have ended: their failures and latencies into r. */
+/* A thread's MMU per window into its result, and the run's lowest. */
+static void collect_mmu(const struct ring_worker *w, struct run_result *r,
+                        bool first)
+{
+    struct thread_result *t = w->res;
+    for (int k = 0; k < MMU_WINDOWS; k++) {
+        t->mmu[k] = mmu_of(&w->mmu, w->start_ns, w->end_ns, mmu_window_ns[k]);
+        if (first || t->mmu[k] < r->mmu[k])
+            r->mmu[k] = t->mmu[k];
+    }
+    t->mmu_truncated = w->mmu.truncated;
+    r->mmu_truncated |= w->mmu.truncated;
+}
+
+/* Threads 0..n-1 have ended: their failures, latencies and MMU into r. */
 static void collect(const struct ring_worker *w, unsigned n, bool spawn,
                     struct run_result *r)
 {
@@ -45,6 +63,7 @@ static void collect(const struct ring_worker *w, unsigned n, bool spawn,
         }
         histogram_add(&r->latency, &r->threads[i].latency);
         r->over_1ms += r->threads[i].over_1ms;
+        collect_mmu(&w[i], r, i == 0);
         if (w[i].start_ns && w[i].start_ns < first)
             first = w[i].start_ns;
         if (w[i].end_ns > last)
@@ -105,8 +124,16 @@ void ring_run(const char *name, const struct msgbuf_params *p,
         bdwgc_threads_enable();
     }
     struct ring_worker *w = calloc(n, sizeof *w);
-    if (!w) {
+    struct mmu_trace *traces = calloc(n, sizeof *traces);
+    bool traced = w && traces;
+    for (unsigned i = 0; traced && i < n; i++)
+        traced = mmu_trace_init(&traces[i], MMU_TRACE_CAP);
+    if (!traced) {
         run_fail(r, "%s: out of memory", name);
+        for (unsigned i = 0; traces && i < n; i++)
+            mmu_trace_free(&traces[i]);
+        free(traces);
+        free(w);
         rgc_session_close(&s, r);
         return;
     }
@@ -120,7 +147,8 @@ void ring_run(const char *name, const struct msgbuf_params *p,
             .name = name, .p = p, .index = i, .res = &r->threads[i],
             .start = spawn ? &start : NULL, .finish = spawn ? &finish : NULL,
             .heap = s.heap, .probe = &s, .baton = &baton, .api = api,
-            .bdwgc_register = alloc == ALLOC_BDWGC && spawn};
+            .bdwgc_register = alloc == ALLOC_BDWGC && spawn,
+            .mmu = traces[i]};
     r->thread_count = n;
 
     unsigned ran = n;
@@ -137,6 +165,9 @@ void ring_run(const char *name, const struct msgbuf_params *p,
         rgc_session_record(&s, r); /* a thread is attached: keep the heap */
     else
         rgc_session_close(&s, r);
+    for (unsigned i = 0; i < n; i++)
+        mmu_trace_free(&w[i].mmu);
+    free(traces);
     baton_destroy(&baton);
     gate_destroy(&start);
     gate_destroy(&finish);
