@@ -95,6 +95,12 @@ static void store(void)
     assert_holds_obj((rgc_ref *)D.refs);
 }
 
+static void root_store(void)
+{
+    rgc_root_store(D.t, &D.slot, NULL);
+    assert_holds_obj(&D.slot);
+}
+
 static void store_elem(void)
 {
     rgc_store_elem(D.t, D.refs, 0, NULL);
@@ -158,6 +164,7 @@ static const struct misuse cases[] = {
     {"rgc_load", load_elem, NULL}, /* the _elem variants report as */
     {"rgc_store", store, NULL},    /* their plain call             */
     {"rgc_store", store_elem, NULL},
+    {"rgc_root_store", root_store, NULL},
     {"rgc_alloc", alloc, NULL},
     {"rgc_alloc", alloc_refs, NULL},
     {"rgc_alloc", alloc_bytes, NULL},

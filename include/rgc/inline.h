@@ -45,6 +45,10 @@ struct rgc__thread_fast {
     uintptr_t marking;      /* nonzero: record overwritten references     */
     rgc_ref *handle_top;    /* next free handle in the current chunk      */
     rgc_ref *handle_limit;  /* end of the current handle chunk            */
+    rgc_ref *root_watermark; /* while marking has not yet scanned this
+                                thread's handles: closing a scope below
+                                this slot of the current chunk must first
+                                record the handles it drops (NULL: none) */
     const uint64_t *type_payload; /* payload bytes per type id, or
                                      RGC__NO_TYPE */
 };
@@ -52,6 +56,7 @@ struct rgc__thread_fast {
 void *rgc__alloc_slow(rgc_thread *thread, rgc_type type, uint64_t payload);
 uintptr_t rgc__load_slow(rgc_thread *thread, rgc_ref *slot, uintptr_t bits);
 void rgc__store_slow(rgc_thread *thread, rgc_ref *slot, void *value);
+void rgc__root_store_slow(rgc_thread *thread, rgc_ref *root, void *value);
 void rgc__safepoint_slow(rgc_thread *thread);
 rgc_ref *rgc__handle_slow(rgc_thread *thread, void *obj);
 void rgc__scope_close_slow(rgc_thread *thread, rgc_scope scope);
@@ -202,11 +207,14 @@ static inline rgc_scope rgc_scope_open(rgc_thread *thread)
  * One that ends in an earlier chunk goes out of line, as does every scope
  * closed on a detached thread (whose handle limit is NULL): there the scope
  * may name chunks freed at detach, and closing it must not hand them to
- * the rgc_handle fast path again. */
+ * the rgc_handle fast path again.  So does one that drops handles marking
+ * has not scanned yet (below the root watermark): they are recorded first,
+ * as the SATB barrier records an overwritten slot. */
 static inline void rgc_scope_close(rgc_thread *thread, rgc_scope scope)
 {
     struct rgc__thread_fast *f = rgc__fast(thread);
-    if (RGC__UNLIKELY(scope.limit_ != f->handle_limit))
+    if (RGC__UNLIKELY(scope.limit_ != f->handle_limit ||
+                      scope.top_ < f->root_watermark))
         rgc__scope_close_slow(thread, scope);
     else
         f->handle_top = scope.top_;
@@ -224,15 +232,20 @@ static inline rgc_ref *rgc_handle(rgc_thread *thread, void *obj)
     return rgc__handle_slow(thread, obj);
 }
 
-/* RGC_DEBUG: abort unless root is a handle of this thread or a registered
- * global root (an out-of-line lookup). */
+/* Roots are scanned while mutators run, so a root store has the store
+ * barrier too: the root's old value may be a snapshot edge marking has not
+ * read yet.  RGC_DEBUG: abort unless root is a handle of this thread or a
+ * registered global root (an out-of-line lookup). */
 static inline void rgc_root_store(rgc_thread *thread, rgc_ref *root,
                                   void *value)
 {
 #ifdef RGC_DEBUG
     rgc__root_check(thread, root);
 #endif
-    rgc__write_slot(thread, root, value);
+    if (RGC__UNLIKELY(rgc__fast(thread)->marking))
+        rgc__root_store_slow(thread, root, value);
+    else
+        rgc__write_slot(thread, root, value);
 }
 
 #ifdef __cplusplus

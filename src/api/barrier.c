@@ -14,7 +14,9 @@
  * reported.
  *
  * Store: while marking runs, the SATB pre-write barrier records the value
- * being overwritten, then the slot is written.  Recording never aborts for
+ * being overwritten, then the slot is written.  Roots have the same
+ * barrier, since marking reads them while mutators run: a root store, and a
+ * scope close that drops handles marking has not read yet.  Recording never aborts for
  * want of memory: a thread that can get no SATB buffer waits for the
  * marker to recycle one (record_after_wait).
  *
@@ -146,12 +148,40 @@ static void satb_record_old(rgc_thread *t, rgc_ref *slot)
         record_after_wait(t, old);
 }
 
-void rgc__store_slow(rgc_thread *t, rgc_ref *slot, void *value)
+/* call: the API call to name when the thread is refused. */
+static void store_slow(rgc_thread *t, rgc_ref *slot, void *value,
+                       const char *call)
 {
-    if (!thread_check(t, "rgc_store"))
+    if (!thread_check(t, call))
         return;
     satb_record_old(t, slot);
     rgc__write_slot(t, slot, value);
+}
+
+void rgc__store_slow(rgc_thread *t, rgc_ref *slot, void *value)
+{
+    store_slow(t, slot, value, "rgc_store");
+}
+
+void rgc__root_store_slow(rgc_thread *t, rgc_ref *root, void *value)
+{
+    store_slow(t, root, value, "rgc_root_store");
+}
+
+static void record_dropped(rgc_ref *handle, void *ctx)
+{
+    satb_record_old(ctx, handle);
+}
+
+/* The scope ends in an earlier chunk than the current one, drops handles
+ * marking has not scanned yet (they are recorded as an overwritten slot
+ * is), or the thread is not attached (then its handle limit is NULL, and
+ * the scope may name chunks freed at detach). */
+void rgc__scope_close_slow(rgc_thread *t, rgc_scope scope)
+{
+    if (!thread_check(t, "rgc_scope_close"))
+        return;
+    handles_close(t, scope, record_dropped, t);
 }
 
 void rgc__index_fail(const void *refs, size_t i)

@@ -34,31 +34,20 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     }
     heap->config = cfg;
     heap->good_color = RGC_COLOR_MARKED0;
-    global_roots_init(&heap->roots);
     /* one account for the heap's metadata (region_table_init starts it) */
     satb_queue_init(&heap->satb, &heap->regions.meta);
-    if (type_table_init(&heap->types) != RGC_OK ||
-        region_table_init(&heap->regions, cfg.heap_max, cfg.region_size,
-                          cfg.pretouch, cfg.poison) != RGC_OK) {
-        type_table_destroy(&heap->types);
-        rgc_meta_free(heap);
-        return NULL;
-    }
-    if (workers_start(&heap->workers, cfg.gc_threads) != RGC_OK) {
-        region_table_destroy(&heap->regions);
-        type_table_destroy(&heap->types);
-        rgc_meta_free(heap);
-        return NULL;
-    }
+    if (type_table_init(&heap->types) != RGC_OK)
+        goto no_types;
+    if (region_table_init(&heap->regions, cfg.heap_max, cfg.region_size,
+                          cfg.pretouch, cfg.poison) != RGC_OK)
+        goto no_regions;
+    if (global_roots_init(&heap->roots, &heap->satb) != RGC_OK)
+        goto no_roots;
+    if (workers_start(&heap->workers, cfg.gc_threads) != RGC_OK)
+        goto no_workers;
     safepoint_init(&heap->safepoint);
-    if (driver_start(heap) != RGC_OK) {
-        safepoint_destroy(&heap->safepoint);
-        workers_stop(&heap->workers);
-        region_table_destroy(&heap->regions);
-        type_table_destroy(&heap->types);
-        rgc_meta_free(heap);
-        return NULL;
-    }
+    if (driver_start(heap) != RGC_OK)
+        goto no_driver;
     pthread_mutex_init(&heap->gc_lock, NULL);
     pthread_mutex_init(&heap->types_lock, NULL);
     pthread_mutex_init(&heap->large_lock, NULL);
@@ -72,6 +61,20 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
                                 : 2;
     chaos_begin(cfg.chaos);
     return heap;
+
+no_driver:
+    safepoint_destroy(&heap->safepoint);
+    workers_stop(&heap->workers);
+no_workers:
+    global_roots_destroy(&heap->roots);
+    satb_queue_destroy(&heap->satb);
+no_roots:
+    region_table_destroy(&heap->regions);
+no_regions:
+    type_table_destroy(&heap->types);
+no_types:
+    rgc_meta_free(heap);
+    return NULL;
 }
 
 void rgc_heap_destroy(rgc_heap *heap)
@@ -83,6 +86,7 @@ void rgc_heap_destroy(rgc_heap *heap)
                   "them first)",
                   heap->safepoint.thread_count);
     driver_stop(heap); /* waits for a cycle under way */
+    global_roots_destroy(&heap->roots); /* its buffer goes back first */
     satb_queue_destroy(&heap->satb);
     while (heap->spare_threads) {
         struct rgc_thread *t = heap->spare_threads;
@@ -100,7 +104,6 @@ void rgc_heap_destroy(rgc_heap *heap)
         forwarding_destroy(heap->regions.regions[i].forwarding);
     region_table_destroy(&heap->regions);
     type_table_destroy(&heap->types);
-    global_roots_destroy(&heap->roots);
     chaos_end(heap->config.chaos);
     rgc_meta_free(heap);
 }
@@ -257,10 +260,9 @@ int rgc_root_unregister(rgc_heap *heap, rgc_ref *root)
     return global_roots_remove(&heap->roots, root);
 }
 
-/* rgc_root_store's check in embedders built with RGC_DEBUG: a root slot is
- * scanned in the mark-start pause only, so a heap slot written through
- * rgc_root_store skips the SATB barrier, and an unregistered variable is
- * never scanned at all. */
+/* rgc_root_store's check in embedders built with RGC_DEBUG: an
+ * unregistered variable is never scanned at all, and a heap slot written
+ * through rgc_root_store is a misuse that would hide a bug elsewhere. */
 void rgc__root_check(rgc_thread *t, rgc_ref *root)
 {
     if (!thread_check(t, "rgc_root_store"))

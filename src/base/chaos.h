@@ -39,6 +39,11 @@ enum chaos_point {
     CHAOS_HEAL,                 /* before a load barrier heals its slot   */
     CHAOS_SATB_FLUSH,           /* before a thread hands over its buffer  */
     CHAOS_SATB_PUSH,            /* before a full buffer joins the queue   */
+    /* roots, scanned while mutators run */
+    CHAOS_ROOT_SCAN,            /* before the driver reads a thread's
+                                   snapshot handles                        */
+    CHAOS_ROOT_DROP,            /* a scope close drops snapshot handles   */
+    CHAOS_ROOT_GLOBAL,          /* between batches of global roots        */
     /* threads */
     CHAOS_TLAB_REFILL,          /* before a TLAB refill takes a region    */
     CHAOS_HANDSHAKE,            /* a thread runs its handshake operation  */

@@ -4,7 +4,10 @@
  * A concurrent cycle (run by the driver thread, policy/driver.h):
  *
  *   pause  mark start  retire TLABs; TAMS := top in every region; turn the
- *                      SATB barrier on; reach the roots;
+ *                      SATB barrier on; take the root snapshot (how many
+ *                      handles each thread has: no root is read);
+ *          roots       the driver reads the snapshot's roots while
+ *                      mutators run (they record the roots they drop);
  *          mark        on the workers, while mutators run; SATB buffers feed
  *                      it; stale slots are healed as they are read;
  *          handshake   every thread hands over its partial SATB buffer;
@@ -34,6 +37,7 @@
 
 #include <string.h>
 
+#include "base/chaos.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/meta.h"
@@ -118,11 +122,38 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
     c->rec.mark_end_tries += kind == RGC_PAUSE_MARK_END;
 }
 
+/* The world is stopped.  Turning marking on takes the root snapshot:
+ * every thread's handles in use and every global root, to be read while
+ * mutators run (scan_roots); turning it off ends the snapshot. */
 static void set_marking(struct rgc_heap *heap, bool on)
 {
     heap->marking = on;
-    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
         t->fast.marking = on;
+        if (on)
+            handles_snapshot(t);
+        else
+            handles_snapshot_end(t);
+    }
+    if (on)
+        global_roots_snapshot(&heap->roots);
+    else
+        global_roots_snapshot_end(&heap->roots);
+}
+
+/* The snapshot's roots, read by the driver while mutators run.  Holding
+ * threads_lock keeps every thread attached (and its handle chunks
+ * allocated) until its handles are read; attach waits meanwhile. */
+static void snapshot_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
+{
+    struct rgc_heap *heap = ctx;
+    pthread_mutex_lock(&heap->safepoint.threads_lock);
+    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
+        chaos_point(CHAOS_ROOT_SCAN, t);
+        handles_visit_snapshot(t, visit, visit_ctx);
+    }
+    pthread_mutex_unlock(&heap->safepoint.threads_lock);
+    global_roots_visit_snapshot(&heap->roots, visit, visit_ctx);
 }
 
 /* ---- marking ---- */
@@ -135,9 +166,10 @@ static void mark_start(struct rgc_heap *heap, struct cycle *c)
         verify(heap, VERIFY_STALE_OK, "before collection");
     mark_begin(&c->mark, &heap->regions, &heap->types, heap->good_color,
                c->full ? NULL : &heap->satb);
-    mark_roots(&c->mark, collector_visit_roots, heap);
-    if (!c->full)
-        set_marking(heap, true);
+    if (c->full)
+        mark_roots(&c->mark, collector_visit_roots, heap);
+    else
+        set_marking(heap, true); /* roots: after the pause */
 }
 
 static void flush_satb(struct rgc_thread *t, void *ctx)
@@ -170,6 +202,7 @@ static void mark_end(struct rgc_heap *heap, struct cycle *c)
 {
     for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
         satb_flush(&t->satb, &heap->satb);
+    global_roots_flush(&heap->roots);
     if (mark_run(&c->mark, &heap->workers, c->mark_budget) &&
         satb_queue_empty(&heap->satb) && !satb_waiting(&heap->satb))
         mark_complete(heap, c);
@@ -193,6 +226,7 @@ static void let_satb_waiters_go(struct rgc_heap *heap, struct cycle *c)
  * half of max_pause at that rate. */
 static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
 {
+    mark_roots(&c->mark, snapshot_roots, heap);
     while (!c->mark_done) {
         uint64_t t0 = rgc_now_ns(), w0 = mark_work(&c->mark);
         mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
@@ -200,6 +234,7 @@ static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
          * empty before the pause (mutators keep filling it): the pause
          * drains what is left within its budget, or hands it back. */
         safepoint_handshake(&heap->safepoint, NULL, flush_satb, &heap->satb);
+        global_roots_flush(&heap->roots);
         mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
         let_satb_waiters_go(heap, c);
         uint64_t ns = rgc_now_ns() - t0, work = mark_work(&c->mark) - w0;

@@ -7,10 +7,12 @@
 
 #include <stdint.h>
 
+#include "base/chaos.h"
 #include "base/error.h"
 #include "base/meta.h"
 
 #define INITIAL_CAPACITY 16 /* slots; the index has twice as many entries */
+#define SCAN_BATCH 4096     /* slots the concurrent scan reads per lock hold */
 
 static size_t index_mask(const struct global_roots *g)
 {
@@ -72,10 +74,13 @@ static void index_delete(struct global_roots *g, struct root_entry *e)
     g->index[hole].slot = NULL;
 }
 
-void global_roots_init(struct global_roots *g)
+int global_roots_init(struct global_roots *g, struct satb_queue *satb)
 {
-    *g = (struct global_roots){0};
+    *g = (struct global_roots){.satb = satb};
+    if (satb_attach(satb, &g->removed) != RGC_OK)
+        return rgc_fail(RGC_ENOMEM, "rgc_heap_create: no memory");
     pthread_mutex_init(&g->lock, NULL);
+    return RGC_OK;
 }
 
 static int add(struct global_roots *g, rgc_ref *slot)
@@ -101,30 +106,37 @@ int global_roots_add(struct global_roots *g, rgc_ref *slot)
     return rc;
 }
 
-/* Remove slot: the array's last slot takes its place. */
-static bool remove_slot(struct global_roots *g, rgc_ref *slot)
+/* Remove slot: the array's last slot takes its place.  A snapshot slot
+ * the scan has not read yet gives its value to the SATB buffer first. */
+static int remove_slot(struct global_roots *g, rgc_ref *slot)
 {
-    struct root_entry *e = g->capacity ? probe(g, slot) : NULL;
+    struct root_entry *e = slot && g->capacity ? probe(g, slot) : NULL;
     if (!e || !e->slot)
-        return false;
+        return rgc_fail(RGC_EINVAL,
+                        "rgc_root_unregister: slot %p is not registered",
+                        (void *)slot);
+    uintptr_t old = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
+    if (g->marking && e->at < g->unscanned && (old & RGC__ADDR_MASK) &&
+        !satb_record(&g->removed, g->satb, old))
+        return rgc_fail(RGC_ENOMEM, "rgc_root_unregister: no memory to "
+                                    "record the root for marking");
     size_t at = e->at, last = --g->count;
+    if (g->unscanned > g->count)
+        g->unscanned = g->count;
     index_delete(g, e);
     if (at != last) {
         g->slots[at] = g->slots[last];
         probe(g, g->slots[at])->at = at;
     }
-    return true;
+    return RGC_OK;
 }
 
 int global_roots_remove(struct global_roots *g, rgc_ref *slot)
 {
     pthread_mutex_lock(&g->lock);
-    bool found = slot && remove_slot(g, slot);
+    int rc = remove_slot(g, slot);
     pthread_mutex_unlock(&g->lock);
-    return found ? RGC_OK
-                 : rgc_fail(RGC_EINVAL,
-                            "rgc_root_unregister: slot %p is not registered",
-                            (void *)slot);
+    return rc;
 }
 
 bool global_roots_contains(struct global_roots *g, const rgc_ref *slot)
@@ -143,8 +155,48 @@ void global_roots_visit(struct global_roots *g, rgc_visit_fn visit, void *ctx)
     pthread_mutex_unlock(&g->lock);
 }
 
+void global_roots_snapshot(struct global_roots *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->marking = true;
+    g->unscanned = g->count;
+    pthread_mutex_unlock(&g->lock);
+}
+
+void global_roots_visit_snapshot(struct global_roots *g, rgc_visit_fn visit,
+                                 void *ctx)
+{
+    pthread_mutex_lock(&g->lock);
+    while (g->unscanned) {
+        size_t stop = g->unscanned > SCAN_BATCH ? g->unscanned - SCAN_BATCH
+                                                : 0;
+        while (g->unscanned > stop)
+            visit(g->slots[--g->unscanned], ctx);
+        pthread_mutex_unlock(&g->lock);
+        chaos_point(CHAOS_ROOT_GLOBAL, g);
+        pthread_mutex_lock(&g->lock);
+    }
+    pthread_mutex_unlock(&g->lock);
+}
+
+void global_roots_flush(struct global_roots *g)
+{
+    pthread_mutex_lock(&g->lock);
+    satb_flush(&g->removed, g->satb);
+    pthread_mutex_unlock(&g->lock);
+}
+
+void global_roots_snapshot_end(struct global_roots *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->marking = false;
+    g->unscanned = 0;
+    pthread_mutex_unlock(&g->lock);
+}
+
 void global_roots_destroy(struct global_roots *g)
 {
+    satb_detach(g->satb, &g->removed);
     rgc_meta_free(g->slots);
     rgc_meta_free(g->index);
     pthread_mutex_destroy(&g->lock);

@@ -12,7 +12,13 @@
  *   - only the owner OS thread touches its rgc_thread, except the collector
  *     during a pause (when the owner is parked or in a blocking region);
  *   - handle slots in use are the chunks from `handles` up to the chunk that
- *     ends at fast.handle_limit, the last one filled up to fast.handle_top.
+ *     ends at fast.handle_limit, the last one filled up to fast.handle_top;
+ *     a handle's position is its index counted over the chunks (base);
+ *   - while roots_pending (a marking has not yet scanned this thread's
+ *     handles), every handle below position roots_wm holds the value it
+ *     held at mark start or one written since through the store barrier,
+ *     and fast.root_watermark points at position roots_wm if that lies in
+ *     the current chunk (NULL otherwise).
  */
 #ifndef RGC_THREAD_THREAD_H
 #define RGC_THREAD_THREAD_H
@@ -30,6 +36,7 @@
 
 struct handle_chunk {
     struct handle_chunk *next;
+    size_t base;                  /* position of slots[0]                 */
     rgc_ref slots[HANDLE_CHUNK_SLOTS];
 };
 
@@ -56,6 +63,12 @@ struct rgc_thread {
     struct region *alloc_region;
     uintptr_t tlab_start, tlab_end;
     struct handle_chunk *handles;
+    /* The root snapshot of a marking (handles.c): the handles below
+     * roots_snapshot at mark start are scanned by the driver while this
+     * thread runs; until then (roots_pending, atomic) a scope close that
+     * drops any below roots_wm records them first. */
+    size_t roots_snapshot, roots_wm;
+    bool roots_pending;
     struct satb_buffer *satb;     /* old values recorded while marking    */
     /* Load barrier counts since the last pause (or attach); each pause
      * and detach adds them to the heap's totals. */
@@ -104,5 +117,24 @@ size_t handles_in_use(const struct rgc_thread *t);
 /* Whether slot is a handle of t in an open scope (O(chunks in use)). */
 bool handles_contains(const struct rgc_thread *t, const rgc_ref *slot);
 void handles_visit(struct rgc_thread *t, rgc_visit_fn visit, void *ctx);
+
+/* Marking's view of the handles (docs/design.md, "Roots"): a snapshot at
+ * mark start, scanned while the thread runs.
+ *   handles_snapshot      the mark-start pause: the handles in use now are
+ *                         the thread's part of the snapshot;
+ *   handles_visit_snapshot  the driver, while the owner runs: visit them
+ *                         (each slot holds its snapshot value or a newer
+ *                         one), then clear roots_pending; the owner may not
+ *                         detach meanwhile (threads_lock is held);
+ *   handles_close         the owner closes a scope: `dropped` sees every
+ *                         snapshot handle the close drops before the
+ *                         driver has visited the snapshot;
+ *   handles_snapshot_end  a pause once marking is complete. */
+void handles_snapshot(struct rgc_thread *t);
+void handles_visit_snapshot(struct rgc_thread *t, rgc_visit_fn visit,
+                            void *ctx);
+void handles_close(struct rgc_thread *t, rgc_scope scope,
+                   rgc_visit_fn dropped, void *ctx);
+void handles_snapshot_end(struct rgc_thread *t);
 
 #endif
