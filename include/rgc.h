@@ -309,6 +309,10 @@ typedef enum rgc_pause_kind {
 /* Percentiles of one kind of pause (RGC_EINVAL for an unknown kind). */
 int rgc_pause_kind_percentiles(rgc_heap *heap, rgc_pause_kind kind,
                                rgc_percentiles *out);
+/* The same pauses less their time-to-safepoint: the collector's own work
+ * while the world was stopped (RGC_EINVAL for an unknown kind). */
+int rgc_pause_work_percentiles(rgc_heap *heap, rgc_pause_kind kind,
+                               rgc_percentiles *out);
 
 /* Percentiles of allocation stalls: how long allocations waited for a
  * concurrent cycle to free memory. */

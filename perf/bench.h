@@ -42,6 +42,10 @@ struct msgbuf_params {
                             second ring of `window` slots, so it lives K
                             times longer (survivors scattered among the
                             dead: regions to relocate)                     */
+    size_t handles;     /* extra roots each thread holds for the whole run,
+                           each naming a small object of its own (rgc: a
+                           handle; malloc: a pointer in an array)         */
+    size_t global_roots; /* likewise, registered global roots (thread 0)  */
     const char *options; /* rgc options ("" for none)                        */
 };
 
@@ -74,6 +78,7 @@ struct gc_result {
     rgc_percentiles pauses;   /* rgc_pause_percentiles at the end          */
     rgc_percentiles ttsp;     /* rgc_ttsp_percentiles at the end           */
     rgc_percentiles kinds[RGC_PAUSE_KINDS]; /* rgc_pause_kind_percentiles */
+    rgc_percentiles work[RGC_PAUSE_KINDS];  /* rgc_pause_work_percentiles */
     rgc_percentiles stalls;   /* rgc_stall_percentiles at the end          */
     /* Pauses rebuilt from rgc_stats deltas (pause_count, pause_total_ns)
      * read between operations: exact when one pause fell between two reads,

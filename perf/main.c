@@ -32,7 +32,8 @@ static const char usage_text[] =
     "  rgc-bench                  msgbuf with its defaults on every "
     "allocator\n"
     "  rgc-bench msgbuf [--threads N] [--window N] [--messages N] "
-    "[--msg-size BYTES] [--keep-every K] [common flags]\n"
+    "[--msg-size BYTES] [--keep-every K] [--handles N] [--global-roots N] "
+    "[common flags]\n"
     "  rgc-bench mtchurn --threads N [--window N] [--messages N] "
     "[--msg-size BYTES] [--keep-every K] [common flags]\n"
     "  rgc-bench gcbench [common flags]\n"
@@ -51,6 +52,12 @@ static const char usage_text[] =
     "  --keep-every K      also keep every K-th message in a second ring of "
     "window slots,\n"
     "                      so it lives K times longer (off; 2..2^30)\n"
+    "  --handles N         extra roots per thread, held for the whole run, "
+    "each naming\n"
+    "                      a 16-byte object of its own (rgc: handles; "
+    "malloc: an array) (0)\n"
+    "  --global-roots N    likewise, registered global roots, held by "
+    "thread 0 (0)\n"
     "barrier flags (it runs rgc alone, in this process; --alloc, "
     "--histograms and\n"
     "--settle-ms do not apply):\n"
@@ -212,7 +219,8 @@ int main(int argc, char **argv)
             "--json",     "--histograms", "--window",  "--messages",
             "--msg-size", "--alloc",      "--options", "--settle-ms",
             "--threads",  "--ops",        "--reps",    "--keep-every",
-            "--count",    "--timeline",   "--timeline-ms"};
+            "--count",    "--timeline",   "--timeline-ms", "--handles",
+            "--global-roots"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -235,6 +243,8 @@ int main(int argc, char **argv)
                          strcmp(flag, "--messages") == 0 ||
                          strcmp(flag, "--msg-size") == 0 ||
                          strcmp(flag, "--keep-every") == 0 ||
+                         strcmp(flag, "--handles") == 0 ||
+                         strcmp(flag, "--global-roots") == 0 ||
                          strcmp(flag, "--threads") == 0;
         if (ring_flag && !is_ring)
             usage_error("%s is a msgbuf and mtchurn flag", flag);
@@ -266,6 +276,10 @@ int main(int argc, char **argv)
             mp.msg_size = (size_t)parse_count(flag, value, 1, 1u << 30);
         } else if (strcmp(flag, "--keep-every") == 0) {
             mp.keep_every = parse_count(flag, value, 2, 1u << 30);
+        } else if (strcmp(flag, "--handles") == 0) {
+            mp.handles = (size_t)parse_count(flag, value, 0, 1u << 30);
+        } else if (strcmp(flag, "--global-roots") == 0) {
+            mp.global_roots = (size_t)parse_count(flag, value, 0, 1u << 30);
         } else if (strcmp(flag, "--threads") == 0) {
             mp.threads = (unsigned)parse_count(flag, value, 1,
                                                BENCH_MAX_THREADS);

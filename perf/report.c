@@ -11,6 +11,9 @@ void keep_note(FILE *out, const struct msgbuf_params *p)
         fprintf(out, ", every %llu-th message kept %llu times longer",
                 (unsigned long long)p->keep_every,
                 (unsigned long long)p->keep_every);
+    if (p->handles || p->global_roots)
+        fprintf(out, ", %zu extra handles per thread, %zu global roots",
+                p->handles, p->global_roots);
 }
 
 static void msgbuf_title(const struct msgbuf_params *p, FILE *out)

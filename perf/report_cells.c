@@ -131,6 +131,9 @@ enum gc_field {
     GC_END_MAX,
     GC_RELOCATE_P99,
     GC_RELOCATE_MAX,
+    GC_START_WORK,
+    GC_END_WORK,
+    GC_RELOCATE_WORK,
     GC_FULL_COUNT,
     GC_FULL_MAX,
     GC_STALLS,
@@ -157,7 +160,7 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     const rgc_heap_stats *st = &r->gc.stats;
     const rgc_percentiles *p = &r->gc.pauses;
     const rgc_percentiles *tt = &r->gc.ttsp;
-    const rgc_percentiles *k = r->gc.kinds;
+    const rgc_percentiles *k = r->gc.kinds, *w = r->gc.work;
     switch (*(const enum gc_field *)arg) {
     case GC_CYCLES: fmt_u64(c, st->cycles); break;
     case GC_PAUSES: fmt_u64(c, p->count); break;
@@ -176,6 +179,9 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     case GC_END_MAX: fmt_ns(c, k[RGC_PAUSE_MARK_END].max_ns); break;
     case GC_RELOCATE_P99: fmt_ns(c, k[RGC_PAUSE_RELOCATE].p99_ns); break;
     case GC_RELOCATE_MAX: fmt_ns(c, k[RGC_PAUSE_RELOCATE].max_ns); break;
+    case GC_START_WORK: fmt_ns(c, w[RGC_PAUSE_MARK_START].max_ns); break;
+    case GC_END_WORK: fmt_ns(c, w[RGC_PAUSE_MARK_END].max_ns); break;
+    case GC_RELOCATE_WORK: fmt_ns(c, w[RGC_PAUSE_RELOCATE].max_ns); break;
     case GC_FULL_COUNT: fmt_u64(c, k[RGC_PAUSE_FULL].count); break;
     case GC_FULL_MAX: fmt_ns(c, k[RGC_PAUSE_FULL].max_ns); break;
     case GC_STALLS: fmt_u64(c, st->alloc_stalls); break;
@@ -217,6 +223,9 @@ void table_gc_rows(FILE *out, const struct report *rep)
         {"  mark end max", GC_END_MAX},
         {"  relocate p99", GC_RELOCATE_P99},
         {"  relocate max", GC_RELOCATE_MAX},
+        {"  work max: mark start", GC_START_WORK},
+        {"    mark end", GC_END_WORK},
+        {"    relocate", GC_RELOCATE_WORK},
         {"  full pauses", GC_FULL_COUNT},
         {"  full max", GC_FULL_MAX},
         {"allocation stalls", GC_STALLS},

@@ -72,6 +72,11 @@ static void json_gc(FILE *out, const struct gc_result *gc)
         json_percentiles_open(out, kind_names[k], &gc->kinds[k]);
         fputs(k + 1 < RGC_PAUSE_KINDS ? "}," : "}", out);
     }
+    fputs("},\"pause_work\":{", out);
+    for (int k = 0; k < RGC_PAUSE_KINDS; k++) {
+        json_percentiles_open(out, kind_names[k], &gc->work[k]);
+        fputs(k + 1 < RGC_PAUSE_KINDS ? "}," : "}", out);
+    }
     fputs("},", out);
     json_percentiles_open(out, "stalls", &gc->stalls);
     fputs("},", out);
@@ -197,6 +202,8 @@ static void json_params(FILE *out, const struct report *rep)
         json_u64(out, "messages", p->messages, true);
         json_u64(out, "msg_size", p->msg_size, true);
         json_u64(out, "keep_every", p->keep_every, true);
+        json_u64(out, "handles", p->handles, true);
+        json_u64(out, "global_roots", p->global_roots, true);
         options = p->options;
     } else {
         const struct gcbench_params *p = rep->gcbench;

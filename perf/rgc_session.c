@@ -69,8 +69,12 @@ void rgc_session_record(struct rgc_session *s, struct run_result *r)
     rgc_pause_percentiles(s->heap, &r->gc.pauses);
     rgc_ttsp_percentiles(s->heap, &r->gc.ttsp);
     for (int k = 0; k < RGC_PAUSE_KINDS; k++)
+    {
         rgc_pause_kind_percentiles(s->heap, (rgc_pause_kind)k,
                                    &r->gc.kinds[k]);
+        rgc_pause_work_percentiles(s->heap, (rgc_pause_kind)k,
+                                   &r->gc.work[k]);
+    }
     rgc_stall_percentiles(s->heap, &r->gc.stalls);
 }
 

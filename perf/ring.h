@@ -63,6 +63,12 @@ bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t);
 uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i,
                           uint64_t stride);
 
+/* The extra roots (--handles, --global-roots): root i names a small
+ * object holding i, checked after the run. */
+#define RING_ROOT_BYTES 16
+uint64_t ring_root_count(const struct ring_worker *w);
+bool ring_check_root(struct ring_worker *w, const uint64_t *obj, uint64_t i);
+
 /* Check the bytes of a message; on a mismatch records it and returns
  * false. */
 bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,

@@ -51,3 +51,17 @@ bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,
         }
     return true;
 }
+
+uint64_t ring_root_count(const struct ring_worker *w)
+{
+    return w->p->handles + (w->index == 0 ? w->p->global_roots : 0);
+}
+
+bool ring_check_root(struct ring_worker *w, const uint64_t *obj, uint64_t i)
+{
+    if (obj && obj[0] == i && obj[1] == ~i)
+        return true;
+    ring_fail(w, "%s: extra root %llu names %s", w->name,
+              (unsigned long long)i, obj ? "another object" : "nothing");
+    return false;
+}

@@ -78,6 +78,39 @@ static unsigned char **new_window(const struct malloc_api *api, size_t slots)
     return ring;
 }
 
+/* The extra roots: blocks of the allocator under test, in an array of
+ * its own (which bdwgc scans: it is reachable from this thread's stack). */
+static uint64_t **hold_roots(struct ring_worker *w)
+{
+    const struct malloc_api *api = w->api;
+    uint64_t n = ring_root_count(w);
+    uint64_t **roots = n ? api->malloc(n * sizeof *roots) : NULL;
+    for (uint64_t i = 0; roots && i < n; i++) {
+        roots[i] = api->malloc(RING_ROOT_BYTES);
+        if (!roots[i])
+            return NULL; /* the run fails; what it holds goes with it */
+        roots[i][0] = i;
+        roots[i][1] = ~i;
+    }
+    if (n && !roots)
+        ring_fail(w, "%s: %s cannot allocate the extra roots", w->name,
+                  api->name);
+    return roots;
+}
+
+static void check_and_free_roots(struct ring_worker *w, uint64_t **roots,
+                                 bool check)
+{
+    uint64_t n = ring_root_count(w);
+    for (uint64_t i = 0; roots && i < n; i++) {
+        check = check && ring_check_root(w, roots[i], i);
+        if (w->api->free)
+            w->api->free(roots[i]);
+    }
+    if (roots && w->api->free)
+        w->api->free(roots);
+}
+
 void ring_malloc(struct ring_worker *w)
 {
     const struct malloc_api *api = w->api;
@@ -92,6 +125,7 @@ void ring_malloc(struct ring_worker *w)
     if (!ring || (every && !keep))
         ring_fail(w, "%s: %s cannot allocate the window", w->name,
                   api->name);
+    uint64_t **roots = w->failed ? NULL : hold_roots(w);
 
     bool go = ring_gate(w, w->start, NULL) && !w->failed;
     if (go)
@@ -101,6 +135,7 @@ void ring_malloc(struct ring_worker *w)
         check_window(w, ring, 1);
     if (go && keep)
         check_window(w, keep, every);
+    check_and_free_roots(w, roots, go);
 
     if (api->free) {
         /* Kept messages belong to the keep ring, even those still in

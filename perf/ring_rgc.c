@@ -3,10 +3,71 @@
  * (rgc_alloc_refs) held in a handle, messages are byte arrays
  * (rgc_alloc_bytes), and a replaced message simply becomes garbage.  The
  * keep ring (keep_every) is a second reference array in a second handle.
+ * The extra roots are handles of this thread and, for thread 0, global
+ * roots registered in a calloc'd array.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ring.h"
+
+/* The extra roots' slots: handles first, then global roots. */
+struct extra_roots {
+    rgc_ref **slots;
+    rgc_ref *globals;
+    uint64_t count, handles;
+};
+
+static bool hold_roots(struct ring_worker *w, rgc_thread *t,
+                       struct extra_roots *x)
+{
+    x->handles = w->p->handles;
+    x->count = ring_root_count(w);
+    if (!x->count)
+        return true;
+    x->slots = calloc(x->count, sizeof *x->slots);
+    x->globals = calloc(x->count - x->handles + 1, sizeof *x->globals);
+    if (!x->slots || !x->globals)
+        return false;
+    for (uint64_t i = 0; i < x->count; i++) {
+        uint64_t *obj = rgc_alloc_bytes(t, RING_ROOT_BYTES);
+        if (!obj)
+            return false;
+        obj[0] = i;
+        obj[1] = ~i;
+        if (i < x->handles) {
+            x->slots[i] = rgc_handle(t, obj);
+            if (!x->slots[i])
+                return false;
+        } else {
+            x->slots[i] = &x->globals[i - x->handles];
+            if (rgc_root_register(w->heap, x->slots[i]) != RGC_OK)
+                return false;
+            rgc_root_store(t, x->slots[i], obj);
+        }
+    }
+    return true;
+}
+
+static void check_roots(struct ring_worker *w, rgc_thread *t,
+                        const struct extra_roots *x)
+{
+    for (uint64_t i = 0; i < x->count; i++) {
+        if (!(i & 1023))
+            rgc_safepoint(t);
+        if (!ring_check_root(w, rgc_load(t, x->slots[i]), i))
+            return;
+    }
+}
+
+static void drop_roots(struct ring_worker *w, struct extra_roots *x)
+{
+    for (uint64_t i = x->handles; x->slots && i < x->count && x->slots[i];
+         i++)
+        rgc_root_unregister(w->heap, x->slots[i]);
+    free(x->slots);
+    free(x->globals);
+}
 
 static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
                       rgc_ref *keep)
@@ -117,6 +178,10 @@ void ring_rgc(struct ring_worker *w)
     if (!window || (w->p->keep_every && !keep))
         ring_fail(w, "%s: cannot allocate the window: %s", w->name,
                   rgc_last_error());
+    struct extra_roots extra = {0};
+    if (!w->failed && !hold_roots(w, t, &extra))
+        ring_fail(w, "%s: cannot set the extra roots up: %s", w->name,
+                  rgc_last_error());
     if (baton_held(w->baton, w->index))
         rgc_session_poll(w->probe);
 
@@ -129,6 +194,9 @@ void ring_rgc(struct ring_worker *w)
         check_window(w, t, window, 1);
     if (go && keep)
         check_window(w, t, keep, w->p->keep_every);
+    if (go)
+        check_roots(w, t, &extra);
+    drop_roots(w, &extra);
 
     rgc_scope_close(t, scope);
     if (rgc_thread_detach(t) != RGC_OK) {

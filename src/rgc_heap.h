@@ -90,6 +90,7 @@ struct rgc_heap {
     pthread_mutex_t stats_lock;   /* the histograms                      */
     struct histogram pauses;  /* whole pause: time-to-safepoint + work   */
     struct histogram pause_kind[RGC_PAUSE_KINDS]; /* the same, by kind  */
+    struct histogram pause_work[RGC_PAUSE_KINDS]; /* by kind, less ttsp */
     struct histogram ttsp;    /* time-to-safepoint alone                 */
     struct histogram stalls;  /* allocation stalls                       */
 };

@@ -68,15 +68,30 @@ void rgc_ttsp_percentiles(rgc_heap *heap, rgc_percentiles *out)
     percentiles(heap, &heap->ttsp, out);
 }
 
+/* kinds: one histogram per pause kind; call: the API call, for the error. */
+static int kind_percentiles(rgc_heap *heap, struct histogram *kinds,
+                            rgc_pause_kind kind, rgc_percentiles *out,
+                            const char *call)
+{
+    if ((unsigned)kind >= RGC_PAUSE_KINDS)
+        return rgc_fail(RGC_EINVAL, "%s: unknown pause kind %d", call,
+                        (int)kind);
+    percentiles(heap, &kinds[kind], out);
+    return RGC_OK;
+}
+
 int rgc_pause_kind_percentiles(rgc_heap *heap, rgc_pause_kind kind,
                                rgc_percentiles *out)
 {
-    if ((unsigned)kind >= RGC_PAUSE_KINDS)
-        return rgc_fail(RGC_EINVAL, "rgc_pause_kind_percentiles: unknown "
-                                    "pause kind %d",
-                        (int)kind);
-    percentiles(heap, &heap->pause_kind[kind], out);
-    return RGC_OK;
+    return kind_percentiles(heap, heap->pause_kind, kind, out,
+                            "rgc_pause_kind_percentiles");
+}
+
+int rgc_pause_work_percentiles(rgc_heap *heap, rgc_pause_kind kind,
+                               rgc_percentiles *out)
+{
+    return kind_percentiles(heap, heap->pause_work, kind, out,
+                            "rgc_pause_work_percentiles");
 }
 
 void rgc_stall_percentiles(rgc_heap *heap, rgc_percentiles *out)

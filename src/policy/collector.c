@@ -110,6 +110,7 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
     histogram_record(&heap->ttsp, ttsp);
     histogram_record(&heap->pauses, ns);
     histogram_record(&heap->pause_kind[kind], ns);
+    histogram_record(&heap->pause_work[kind], ns - ttsp);
     pthread_mutex_unlock(&heap->stats_lock);
     c->rec.pauses++;
     c->rec.pause_total_ns += ns;
