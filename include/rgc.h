@@ -253,6 +253,15 @@ typedef struct rgc_heap_stats {
     uint64_t pause_count;
     uint64_t pause_total_ns;
     uint64_t pause_max_ns;
+    uint64_t pauses_over_goal; /* pauses longer than max_pause            */
+    /* CPU time spent collecting: the GC's own threads (driver, workers),
+     * read now, plus gc_assist_ns.  It includes event listener calls and
+     * GC log lines made on those threads. */
+    uint64_t gc_cpu_ns;
+    uint64_t gc_assist_ns;    /* of which mutators' work: copies made in
+                                 the load barrier (their wall time) and
+                                 full collections run on a mutator (its
+                                 CPU time)                                 */
     uint64_t oom_count;       /* allocations that returned NULL           */
     uint64_t full_cycles;     /* stop-the-world cycles: rgc_collect, or an
                                  allocation that stalls found no room     */
@@ -322,6 +331,55 @@ void rgc_stall_percentiles(rgc_heap *heap, rgc_percentiles *out);
  * request until every attached thread was parked or in a blocking region
  * (included in the pause times above). */
 void rgc_ttsp_percentiles(rgc_heap *heap, rgc_percentiles *out);
+
+/* ---- events ---------------------------------------------------------------- */
+
+typedef enum rgc_event_kind {
+    RGC_EVENT_CYCLE_START = 0,
+    RGC_EVENT_CYCLE_END = 1,
+    RGC_EVENT_PAUSE = 2,            /* one per pause, after the resume    */
+    RGC_EVENT_PAUSE_OVER_GOAL = 3,  /* after its RGC_EVENT_PAUSE           */
+    RGC_EVENT_STALL = 4,            /* an allocation waited for a cycle    */
+} rgc_event_kind;
+
+/* What made an over-goal pause long: whichever of its two parts was the
+ * larger. */
+typedef enum rgc_pause_cause {
+    RGC_CAUSE_NONE = 0,  /* not over the goal                            */
+    RGC_CAUSE_TTSP = 1,  /* waiting for threads to stop (holder_*: the
+                            last one to arrive)                          */
+    RGC_CAUSE_WORK = 2,  /* the pause's own work: pause_kind's phase     */
+} rgc_pause_cause;
+
+/* Times are CLOCK_MONOTONIC nanoseconds.  Fields that do not apply to a
+ * kind are 0 (or "").  The event is valid during the call only. */
+typedef struct rgc_event {
+    rgc_event_kind kind;
+    uint64_t cycle;        /* the cycle's number, from 1 (a stall: the last
+                              cycle completed when it ended)              */
+    uint64_t start_ns;     /* cycle start, stop request, stall start      */
+    uint64_t duration_ns;  /* cycle end: the cycle; pauses; stalls        */
+    uint64_t ttsp_ns;      /* pauses: time-to-safepoint, in duration_ns   */
+    rgc_pause_kind pause_kind; /* pauses                                  */
+    rgc_pause_cause cause; /* RGC_EVENT_PAUSE_OVER_GOAL                   */
+    uint64_t goal_ns;      /* RGC_EVENT_PAUSE_OVER_GOAL: max_pause        */
+    /* Pauses: the attached thread that stopped last (took the count of
+     * running threads to 0), or tid 0 and "" if none was running. */
+    int holder_tid;        /* its kernel thread id (gettid)               */
+    char holder_name[16];  /* its pthread name at attach, or "tid N"      */
+} rgc_event;
+
+typedef void (*rgc_event_fn)(rgc_heap *heap, const rgc_event *event,
+                             void *ctx);
+
+/* Call fn(heap, event, ctx) for every event from now on (NULL: none).
+ * Safe from any thread at any time; once it returns, the previous
+ * listener is not running and is never called again (its ctx may be
+ * freed).  Calls are never made with the world stopped, and never two at
+ * once.  The listener must be quick and must make no rgc call but the
+ * statistics calls (docs/api.md, "Events"); RGC_ESTATE if called from
+ * this heap's listener. */
+int rgc_set_event_listener(rgc_heap *heap, rgc_event_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

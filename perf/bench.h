@@ -89,7 +89,19 @@ struct gc_result {
      * of the metadata total, stats.metadata_peak_bytes; these are
      * sampled): */
     size_t used_peak, bitmap_peak, forwarding_peak, satb_peak;
+    /* Over the run (heap creation to the last reading): rgc's gc_cpu_ns,
+     * and the whole process's CPU time; their ratio is the GC CPU share. */
+    uint64_t gc_cpu_ns, process_cpu_ns;
 };
+
+/* The GC's share of the process's CPU time over the run: rgc's gc_cpu_ns
+ * over getrusage's user + system time; 0 for runs without rgc. */
+static inline double gc_cpu_share(const struct gc_result *gc)
+{
+    return gc->present && gc->process_cpu_ns
+               ? (double)gc->gc_cpu_ns / (double)gc->process_cpu_ns
+               : 0;
+}
 
 /* One mutator thread of msgbuf or mtchurn. */
 struct thread_result {
@@ -142,5 +154,8 @@ void mtchurn_run(const void *params, enum alloc_kind alloc,
 /* Peak and current resident set of this process, in KiB (-1 if unknown). */
 long proc_peak_rss_kb(void);
 long proc_rss_kb(void);
+/* CPU time this process has used, every thread's, user and system (0 if
+ * unknown). */
+uint64_t proc_cpu_ns(void);
 
 #endif

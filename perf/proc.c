@@ -1,4 +1,5 @@
-/* proc.c — this process's resident set, from /proc (getrusage fallback). */
+/* proc.c — this process's resident set, from /proc (getrusage fallback),
+ * and its CPU time (getrusage). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -36,4 +37,15 @@ long proc_peak_rss_kb(void)
 long proc_rss_kb(void)
 {
     return status_kb("VmRSS");
+}
+
+uint64_t proc_cpu_ns(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru))
+        return 0;
+    return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+               1000000000u +
+           ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *
+               1000u;
 }

@@ -81,6 +81,7 @@ static void gcbench_table(const struct report *rep, FILE *out)
             options_shown(p->options));
     table_header(out, rep);
     table_row(out, rep, "total", c_total, NULL);
+    table_row(out, rep, "GC CPU share", c_gc_cpu, NULL);
     /* Phase labels come from the first run that has them. */
     const struct run_result *model = NULL;
     for (unsigned i = 0; i < rep->count && !model; i++)

@@ -99,6 +99,15 @@ bool c_mmu(cell c, const struct run_result *r, const void *arg)
     return true;
 }
 
+bool c_gc_cpu(cell c, const struct run_result *r, const void *arg)
+{
+    (void)arg;
+    if (!r->gc.present)
+        return false;
+    snprintf(c, sizeof(cell), "%.1f %%", 100 * gc_cpu_share(&r->gc));
+    return true;
+}
+
 bool c_total(cell c, const struct run_result *r, const void *arg)
 {
     (void)arg;
@@ -122,6 +131,7 @@ enum gc_field {
     GC_P999,
     GC_MAX,
     GC_TOTAL,
+    GC_OVER_GOAL,
     GC_TTSP_P50,
     GC_TTSP_P99,
     GC_TTSP_MAX,
@@ -170,6 +180,7 @@ static bool c_gc(cell c, const struct run_result *r, const void *arg)
     case GC_P999: fmt_ns(c, p->p999_ns); break;
     case GC_MAX: fmt_ns(c, p->max_ns); break;
     case GC_TOTAL: fmt_ns(c, st->pause_total_ns); break;
+    case GC_OVER_GOAL: fmt_u64(c, st->pauses_over_goal); break;
     case GC_TTSP_P50: fmt_ns(c, tt->p50_ns); break;
     case GC_TTSP_P99: fmt_ns(c, tt->p99_ns); break;
     case GC_TTSP_MAX: fmt_ns(c, tt->max_ns); break;
@@ -215,6 +226,7 @@ void table_gc_rows(FILE *out, const struct report *rep)
         {"  pause p50", GC_P50},       {"  pause p90", GC_P90},
         {"  pause p99", GC_P99},       {"  pause p99.9", GC_P999},
         {"  pause max", GC_MAX},       {"  pause total", GC_TOTAL},
+        {"  over max_pause", GC_OVER_GOAL},
         {"  ttsp p50", GC_TTSP_P50},   {"  ttsp p99", GC_TTSP_P99},
         {"  ttsp max", GC_TTSP_MAX},
         {"  mark start p99", GC_START_P99},

@@ -32,6 +32,8 @@ bool c_over_1ms(cell c, const struct run_result *r, const void *arg);
 /* The lowest thread's MMU over 1, 10 and 100 ms ("*": a truncated trace,
  * the figure is an upper bound). */
 bool c_mmu(cell c, const struct run_result *r, const void *arg);
+/* gc_cpu_share ("-" for other runs than rgc's). */
+bool c_gc_cpu(cell c, const struct run_result *r, const void *arg);
 bool c_total(cell c, const struct run_result *r, const void *arg);
 bool c_rss(cell c, const struct run_result *r, const void *arg);
 

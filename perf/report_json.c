@@ -80,6 +80,10 @@ static void json_gc(FILE *out, const struct gc_result *gc)
     fputs("},", out);
     json_percentiles_open(out, "stalls", &gc->stalls);
     fputs("},", out);
+    json_u64(out, "pauses_over_goal", st->pauses_over_goal, true);
+    json_u64(out, "gc_cpu_ns", gc->gc_cpu_ns, true);
+    json_u64(out, "gc_assist_ns", st->gc_assist_ns, true);
+    json_u64(out, "process_cpu_ns", gc->process_cpu_ns, true);
     json_u64(out, "full_cycles", st->full_cycles, true);
     json_u64(out, "degenerated_cycles", st->degenerated_cycles, true);
     json_u64(out, "bytes_copied", st->bytes_copied, true);
@@ -185,6 +189,7 @@ static void json_result(FILE *out, const struct report *rep,
         json_phases(out, r);
     }
     json_u64(out, "total_ns", r->total_ns, true);
+    fprintf(out, "\"gc_cpu_share\":%.4f,", gc_cpu_share(&r->gc));
     fprintf(out, "\"rss_start_kb\":%ld,\"peak_rss_kb\":%ld,", r->rss_start_kb,
             r->peak_rss_kb);
     json_gc(out, &r->gc);

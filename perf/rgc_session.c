@@ -39,6 +39,8 @@ bool rgc_session_open_heap(struct rgc_session *s, const char *options,
     rgc_stats(s->heap, &st);
     s->seen_pauses = st.pause_count;
     s->seen_pause_ns = st.pause_total_ns;
+    s->gc_cpu0_ns = st.gc_cpu_ns;
+    s->process_cpu0_ns = proc_cpu_ns();
     r->gc.present = true;
     return true;
 }
@@ -66,6 +68,8 @@ void rgc_session_record(struct rgc_session *s, struct run_result *r)
         return;
     rgc_session_poll(s);
     rgc_stats(s->heap, &r->gc.stats);
+    r->gc.gc_cpu_ns = r->gc.stats.gc_cpu_ns - s->gc_cpu0_ns;
+    r->gc.process_cpu_ns = proc_cpu_ns() - s->process_cpu0_ns;
     rgc_pause_percentiles(s->heap, &r->gc.pauses);
     rgc_ttsp_percentiles(s->heap, &r->gc.ttsp);
     for (int k = 0; k < RGC_PAUSE_KINDS; k++)

@@ -20,6 +20,8 @@ struct rgc_session {
     rgc_thread *thread;     /* the calling thread, or NULL (heap only) */
     uint64_t seen_pauses;   /* pause_count at the last poll     */
     uint64_t seen_pause_ns; /* pause_total_ns at the last poll  */
+    uint64_t gc_cpu0_ns;    /* gc_cpu_ns when the heap was made */
+    uint64_t process_cpu0_ns; /* the process's CPU time then    */
     struct gc_result *gc;   /* where the probe records          */
 };
 
@@ -61,7 +63,8 @@ static inline void rgc_session_poll(struct rgc_session *s)
     s->seen_pause_ns = st.pause_total_ns;
 }
 
-/* Poll once more and store rgc's statistics into r->gc (no-op without a
+/* Poll once more and store rgc's statistics, and the GC's and the
+ * process's CPU time since the heap was made, into r->gc (no-op without a
  * heap). */
 void rgc_session_record(struct rgc_session *s, struct run_result *r);
 

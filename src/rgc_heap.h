@@ -12,6 +12,7 @@
 #include "policy/driver.h"
 #include "rgc.h"
 #include "roots/global_roots.h"
+#include "stats/events.h"
 #include "stats/histogram.h"
 #include "thread/safepoint.h"
 #include "thread/thread.h"
@@ -66,6 +67,9 @@ struct rgc_heap {
     uint64_t load_waits;        /* loads that could not copy and waited
                                    for a worker: threads' counts, as of
                                    their last pause or detach            */
+    uint64_t pauses_over_goal;  /* pauses longer than max_pause        */
+    uint64_t assist_ns;         /* mutators' GC work: load barrier copies
+                                   (wall time), full collections (CPU)   */
 
     /* Pacing and pause budgets (policy/collector.c), measured by the
      * cycles themselves; only the driver or a pause writes them. */
@@ -81,12 +85,16 @@ struct rgc_heap {
      * place (full collections still copy out); call relocation_hook on the
      * driver between the relocate-start pause and the relocation, while
      * mutators run; let the first mark-end pause of each cycle trace
-     * nothing, so that any SATB entry left for it forces the retry loop. */
+     * nothing, so that any SATB entry left for it forces the retry loop;
+     * judge pauses against a goal of 0 instead of max_pause, so that every
+     * pause is over it (counted, logged, reported). */
     unsigned relocate_in_place;
     bool starve_first_mark_end;
+    bool zero_pause_goal;
     void (*relocation_hook)(struct rgc_heap *heap, void *ctx);
     void *relocation_hook_ctx;
 
+    struct events events;         /* the listener (rgc_set_event_listener) */
     pthread_mutex_t stats_lock;   /* the histograms                      */
     struct histogram pauses;  /* whole pause: time-to-safepoint + work   */
     struct histogram pause_kind[RGC_PAUSE_KINDS]; /* the same, by kind  */

@@ -1,6 +1,7 @@
 /* test_pacing.c — when the heap fills before a concurrent cycle can finish,
- * allocating threads stall (counted and timed) and are let go by the cycle;
- * a full stop-the-world collection is only the last resort. */
+ * allocating threads stall (counted, timed, reported to the event listener)
+ * and are let go by the cycle; a full stop-the-world collection is only the
+ * last resort. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,21 @@ static double seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The stalled thread hears of each of its stalls (RGC_EVENT_STALL). */
+struct stall_events {
+    uint64_t count, total_ns;
+};
+
+static void count_stall(rgc_heap *heap, const rgc_event *ev, void *ctx)
+{
+    (void)heap;
+    struct stall_events *e = ctx;
+    if (ev->kind == RGC_EVENT_STALL) {
+        e->count++;
+        e->total_ns += ev->duration_ns;
+    }
+}
+
 /* A long list makes marking slow (one object after another, no
  * parallelism); 4 KB garbage objects fill the heap's headroom quickly. */
 static void a_full_heap_stalls_allocation_until_a_cycle_frees_memory(
@@ -59,6 +75,9 @@ static void a_full_heap_stalls_allocation_until_a_cycle_frees_memory(
         rgc_root_store(t, head, n);
     }
 
+    struct stall_events events = {0};
+    assert_int_equal(rgc_set_event_listener(heap, count_stall, &events),
+                     RGC_OK);
     rgc_heap_stats st;
     double deadline = seconds() + 20;
     do {
@@ -76,6 +95,10 @@ static void a_full_heap_stalls_allocation_until_a_cycle_frees_memory(
     rgc_stall_percentiles(heap, &p);
     assert_int_equal(p.count, st.alloc_stalls);
     assert_true(p.max_ns >= st.alloc_stall_max_ns); /* bucket upper bound */
+    /* this thread alone allocates, so its stalls were all delivered */
+    assert_int_equal(rgc_set_event_listener(heap, NULL, NULL), RGC_OK);
+    assert_int_equal(events.count, st.alloc_stalls);
+    assert_int_equal(events.total_ns, st.alloc_stall_total_ns);
     printf("%llu stalls, max %.3f ms, in %llu cycles\n",
            (unsigned long long)st.alloc_stalls,
            (double)st.alloc_stall_max_ns / 1e6,

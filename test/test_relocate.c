@@ -254,6 +254,7 @@ static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
     for (size_t i = 0; i < NODES; i++)
         assert_int_not_equal(seen[0][i], before[i]);
     assert_int_equal(s1.load_relocations - s0.load_relocations, moved);
+    assert_true(s1.gc_assist_ns > s0.gc_assist_ns); /* copies are assists */
     assert_int_equal(s1.bytes_copied - s0.bytes_copied, moved_bytes);
     assert_true(s1.load_slow_paths - s0.load_slow_paths >= moved);
     /* The racers allocated nothing but their copies, in their TLABs: the

@@ -15,7 +15,9 @@
 #include "thread/thread_check.h"
 #include "base/error.h"
 #include "object/header.h"
+#include "base/clock.h"
 #include "policy/collector.h"
+#include "policy/report.h"
 #include "rgc_heap.h"
 
 #define STALL_CYCLES 2
@@ -77,11 +79,13 @@ static bool try_large(struct rgc_thread *t, size_t bytes, void *out)
 static void stall(struct rgc_thread *t)
 {
     struct rgc_heap *heap = t->heap;
+    uint64_t start = rgc_now_ns();
     uint64_t ns = driver_wait(heap, t);
     HEAP_ADD(heap->alloc_stalls, 1);
     pthread_mutex_lock(&heap->stats_lock);
     histogram_record(&heap->stalls, ns);
     pthread_mutex_unlock(&heap->stats_lock);
+    report_stall(heap, start, ns);
 }
 
 static bool with_collections(struct rgc_thread *t, size_t bytes,

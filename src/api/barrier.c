@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "base/chaos.h"
+#include "base/clock.h"
 #include "base/error.h"
 #include "object/header.h"
 #include "relocate/relocate.h"
@@ -74,10 +75,12 @@ static uintptr_t forward(struct rgc_thread *t, uintptr_t addr)
         return addr;
     struct copier c = {tlab_copy_alloc, tlab_copy_undo, t};
     struct relocate_outcome done = {0};
+    uint64_t t0 = rgc_now_ns(); /* a copy is GC work (gc_assist_ns) */
     uintptr_t to = relocate_object(r, object_start((void *)addr), &c, &done);
     if (done.copied) {
         t->load_relocations++;
         HEAP_ADD(heap->bytes_copied, done.copied);
+        HEAP_ADD(heap->assist_ns, rgc_now_ns() - t0);
     }
     t->load_waits += done.waited;
     return (uintptr_t)object_payload(to);

@@ -52,6 +52,7 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     pthread_mutex_init(&heap->types_lock, NULL);
     pthread_mutex_init(&heap->large_lock, NULL);
     pthread_mutex_init(&heap->stats_lock, NULL);
+    events_init(&heap->events);
     pthread_mutex_init(&heap->spare_regions.lock, NULL);
     heap->trigger = 8 * cfg.region_size;
     /* G1 keeps 10% for evacuation; 5% (at least 2 regions) suffices when
@@ -99,6 +100,7 @@ void rgc_heap_destroy(rgc_heap *heap)
     pthread_mutex_destroy(&heap->types_lock);
     pthread_mutex_destroy(&heap->large_lock);
     pthread_mutex_destroy(&heap->stats_lock);
+    events_destroy(&heap->events);
     pthread_mutex_destroy(&heap->spare_regions.lock);
     for (size_t i = 0; i < heap->regions.count; i++) /* the last cycle's */
         forwarding_destroy(heap->regions.regions[i].forwarding);

@@ -1,5 +1,6 @@
 /* stats.c — rgc_stats and the pause, stall and time-to-safepoint
- * percentiles. */
+ * percentiles.  The GC threads' CPU time is read here, on demand, so
+ * keeping it costs the collector nothing. */
 #include "base/error.h"
 #include "rgc_heap.h"
 
@@ -24,6 +25,10 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .pause_count = pauses,
         .pause_total_ns = total,
         .pause_max_ns = max,
+        .pauses_over_goal = HEAP_GET(heap->pauses_over_goal),
+        .gc_cpu_ns = driver_cpu_ns(heap) + workers_cpu_ns(&heap->workers) +
+                     HEAP_GET(heap->assist_ns),
+        .gc_assist_ns = HEAP_GET(heap->assist_ns),
         .oom_count = HEAP_GET(heap->oom_count),
         .full_cycles = HEAP_GET(heap->full_cycles),
         .degenerated_cycles = HEAP_GET(heap->degenerated_cycles),

@@ -31,7 +31,9 @@
  * stalled and still found no room) runs the same phases in one pause: the
  * degenerated collection, the only one that copies in a pause.
  * Every pause is recorded in the pause histograms (overall and by kind),
- * its time-to-safepoint in its own.
+ * its time-to-safepoint in its own, and judged against max_pause; the
+ * event listener hears of cycles and pauses (policy/report.h) only while
+ * the world runs.
  */
 #include "policy/collector.h"
 
@@ -42,6 +44,7 @@
 #include "base/error.h"
 #include "base/meta.h"
 #include "mark/mark.h"
+#include "policy/report.h"
 #include "relocate/relocate.h"
 #include "relocate/forwarding.h"
 #include "stats/gc_log.h"
@@ -76,6 +79,7 @@ struct cycle {
     int64_t mark_budget;       /* work units a mark-end pause may do */
     struct relocation_set rs;
     uint64_t copied0, freed0, start_ns;
+    uint64_t cpu0_ns;          /* full: the collecting mutator's CPU clock */
     struct cycle_record rec;
 };
 
@@ -102,6 +106,7 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
 {
     uint64_t start = rgc_now_ns();
     uint64_t ttsp = safepoint_stop_world(&heap->safepoint);
+    rgc_event ev = report_pause_begin(&heap->safepoint, kind, start, ttsp);
     retire_allocation(heap, kind == RGC_PAUSE_FULL);
     fn(heap, c);
     safepoint_resume_world(&heap->safepoint);
@@ -121,6 +126,8 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
     if (ttsp > c->rec.ttsp_max_ns)
         c->rec.ttsp_max_ns = ttsp;
     c->rec.mark_end_tries += kind == RGC_PAUSE_MARK_END;
+    ev.duration_ns = ns;
+    report_pause(heap, &c->rec, &ev); /* the world runs: listeners may hear */
 }
 
 /* The world is stopped.  Turning marking on takes the root snapshot:
@@ -409,16 +416,22 @@ static void begin_cycle(struct rgc_heap *heap, struct cycle *c, bool full,
     c->freed0 = HEAP_GET(heap->regions_freed);
     c->start_ns = rgc_now_ns();
     c->rec.kind = kind == RGC_COLLECT_RELEASE ? "release" : what;
+    report_cycle_start(heap, &c->rec, c->start_ns);
+    if (full) /* a mutator collects: its time is an assist */
+        c->cpu0_ns = rgc_self_cpu_ns();
 }
 
 static void end_cycle(struct rgc_heap *heap, struct cycle *c)
 {
+    if (c->full)
+        HEAP_ADD(heap->assist_ns, rgc_self_cpu_ns() - c->cpu0_ns);
     relocation_set_destroy(&c->rs);
     c->rec.cycle_ns = rgc_now_ns() - c->start_ns;
     /* The world runs (printing is slow), but gc_lock is held: lines come
      * out in cycle order. */
     if (heap->config.log)
         gc_log_cycle(stderr, &c->rec);
+    report_cycle_end(heap, &c->rec, c->start_ns);
 }
 
 void collector_concurrent_cycle(struct rgc_heap *heap)

@@ -89,3 +89,8 @@ uint64_t driver_wait(struct rgc_heap *heap, struct rgc_thread *self)
     thread_online(&heap->safepoint, self);
     return rgc_now_ns() - start;
 }
+
+uint64_t driver_cpu_ns(const struct rgc_heap *heap)
+{
+    return rgc_thread_cpu_ns(heap->driver.thread);
+}

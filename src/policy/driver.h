@@ -35,5 +35,7 @@ void driver_request(struct rgc_heap *heap);
 /* Ask for a cycle and wait, in a safe region, until a cycle ends; returns
  * the nanoseconds waited. */
 uint64_t driver_wait(struct rgc_heap *heap, struct rgc_thread *self);
+/* CPU time the driver thread has used. */
+uint64_t driver_cpu_ns(const struct rgc_heap *heap);
 
 #endif

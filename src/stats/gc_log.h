@@ -23,6 +23,9 @@ struct cycle_record {
     size_t used_before, used_after, live, copied, committed;
     size_t regions_freed;
     size_t threads;
+    unsigned over_goal;       /* pauses longer than max_pause            */
+    rgc_event worst;          /* the longest of those, as the listener
+                                 heard it (over_goal > 0)                */
 };
 
 void gc_log_cycle(FILE *out, const struct cycle_record *c);

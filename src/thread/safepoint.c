@@ -20,6 +20,8 @@
  */
 #include "thread/safepoint.h"
 
+#include <stdio.h>
+#include <unistd.h>
 #include <urcu/futex.h>
 
 #include "base/chaos.h"
@@ -90,6 +92,8 @@ void thread_offline(struct safepoint *sp, struct rgc_thread *t)
      * after the unlock, it may reach a later pause's sleep: that stopper
      * re-reads the count and sleeps again. */
     bool wake = sp->online == 0 && is_stopped(sp);
+    if (wake)
+        sp->last = t;
     pthread_mutex_unlock(&sp->lock);
     if (wake)
         futex_noasync(&sp->online, FUTEX_WAKE, 1, NULL, NULL, 0);
@@ -111,9 +115,19 @@ void safepoint_park(struct safepoint *sp, struct rgc_thread *t)
     thread_online(sp, t);
 }
 
+/* Name t after the calling thread, for reports of who held a pause up. */
+static void identify(struct rgc_thread *t)
+{
+    t->tid = (int)gettid();
+    if (pthread_getname_np(pthread_self(), t->name, sizeof t->name) ||
+        !t->name[0])
+        snprintf(t->name, sizeof t->name, "tid %d", t->tid);
+}
+
 void safepoint_attach(struct safepoint *sp, struct rgc_thread *t)
 {
     chaos_point(CHAOS_ATTACH, t);
+    identify(t);
     t->offline = true; /* not counted yet: never holds up a pause queueing */
     pthread_mutex_lock(&sp->threads_lock);
     t->next = sp->threads;
@@ -164,6 +178,7 @@ uint64_t safepoint_stop_world(struct safepoint *sp)
     pthread_mutex_lock(&sp->threads_lock);
     pthread_mutex_lock(&sp->lock);
     __atomic_store_n(&sp->stopped, true, __ATOMIC_SEQ_CST);
+    sp->last = NULL;
     for (struct rgc_thread *t = sp->threads; t; t = t->next)
         arm(t);
     pthread_mutex_unlock(&sp->lock);
@@ -180,6 +195,11 @@ uint64_t safepoint_stop_world(struct safepoint *sp)
     }
     pthread_mutex_unlock(&sp->lock);
     return rgc_now_ns() - start;
+}
+
+struct rgc_thread *safepoint_last_stopped(const struct safepoint *sp)
+{
+    return sp->last; /* written under sp->lock, which the stop took after */
 }
 
 void safepoint_resume_world(struct safepoint *sp)

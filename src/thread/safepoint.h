@@ -21,7 +21,10 @@
  *     the resume), and no attached thread runs mutator code: it is parked,
  *     in a safe region (and will park on leaving it), or it is the
  *     collecting thread itself, which stays offline for the whole pause;
- *   - a pause waits for this heap's attached threads only.
+ *   - a pause waits for this heap's attached threads only;
+ *   - `last` is written with `lock` held, only by the thread that takes
+ *     `online` to 0 while `stopped` is set, and cleared when a stop
+ *     begins: it names the thread that held the stop up longest.
  */
 #ifndef RGC_THREAD_SAFEPOINT_H
 #define RGC_THREAD_SAFEPOINT_H
@@ -39,6 +42,7 @@ struct safepoint {
     size_t handshakes_pending;
     bool stopped;                  /* atomic: the world is (being) stopped */
     int32_t online;                /* online threads; a futex word        */
+    struct rgc_thread *last;       /* took online to 0 in this stop       */
     pthread_mutex_t threads_lock;  /* the thread list; held by a pause    */
     struct rgc_thread *threads;    /* attached threads                    */
     size_t thread_count;           /* atomic: the driver reads it      */
@@ -48,7 +52,8 @@ int safepoint_init(struct safepoint *sp);
 void safepoint_destroy(struct safepoint *sp);
 
 /* Add t to the list; returns online (after any pause in progress).  The
- * caller has checked the OS thread has no other attachment. */
+ * caller has checked the OS thread has no other attachment; t is named
+ * (tid, name) after the calling thread. */
 void safepoint_attach(struct safepoint *sp, struct rgc_thread *t);
 /* Take t (whose TLAB is retired and handles closed) offline and off the
  * list. */
@@ -59,6 +64,9 @@ void safepoint_detach(struct safepoint *sp, struct rgc_thread *t);
  * time-to-safepoint in nanoseconds. */
 uint64_t safepoint_stop_world(struct safepoint *sp);
 void safepoint_resume_world(struct safepoint *sp);
+/* While the world is stopped: the thread whose arrival stopped it (the
+ * last one the stop waited for), or NULL if none was running. */
+struct rgc_thread *safepoint_last_stopped(const struct safepoint *sp);
 
 /* Run op(t, ctx) once for every attached thread (self included, on the
  * calling thread) and return when all have run; the world keeps running.

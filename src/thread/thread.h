@@ -54,6 +54,8 @@ struct rgc_thread {
     _Alignas(RGC_CACHE_LINE) struct rgc__thread_fast fast; /* first */
     uint64_t magic;               /* RGC_THREAD_MAGIC while attached     */
     pthread_t owner;              /* the OS thread that attached          */
+    int tid;                      /* its kernel thread id, and its name   */
+    char name[16];                /* at attach (naming who holds a pause) */
     struct rgc_heap *heap;
     struct rgc_thread *next;      /* in the heap's thread list            */
     bool offline;                 /* parked or in a blocking region       */

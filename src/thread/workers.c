@@ -1,6 +1,7 @@
 /* workers.c — a fixed pool, one task at a time, a barrier after each. */
 #include "thread/workers.h"
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/meta.h"
 
@@ -86,4 +87,12 @@ void workers_run(struct workers *w, worker_task task, void *ctx)
     while (w->running)
         pthread_cond_wait(&w->finished, &w->lock);
     pthread_mutex_unlock(&w->lock);
+}
+
+uint64_t workers_cpu_ns(const struct workers *w)
+{
+    uint64_t ns = 0;
+    for (unsigned i = 1; i < w->count; i++)
+        ns += rgc_thread_cpu_ns(w->threads[i]);
+    return ns;
 }

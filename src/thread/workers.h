@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef void (*worker_task)(void *ctx, unsigned worker, unsigned nworkers);
 
@@ -29,5 +30,8 @@ struct workers {
 int workers_start(struct workers *w, unsigned count);
 void workers_stop(struct workers *w);
 void workers_run(struct workers *w, worker_task task, void *ctx);
+/* CPU time the pool's threads have used (worker 0, the caller of each
+ * run, is not one of them). */
+uint64_t workers_cpu_ns(const struct workers *w);
 
 #endif
