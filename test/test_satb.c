@@ -508,7 +508,7 @@ static bool marked(void *obj)
     struct region_table *rt = &E.heap->regions;
     uintptr_t start = object_start(obj);
     struct region *r = region_of(rt, start);
-    CHECK(start < region_tams(r) && r->marks);
+    CHECK(start < region_tams(rt, r) && r->marks);
     return bitmap_test(r->marks, region_word_index(r, start));
 }
 

@@ -49,6 +49,7 @@ int region_table_init(struct region_table *rt, size_t heap_max,
         bitmap_test_and_set(rt->free_set, i);
     }
     rt->free_count = rt->count;
+    rt->mark_epoch = 1; /* a region taken records epoch 1 before any mark */
     if (pretouch) {
         rc = os_commit(rt->base, heap_max);
         if (rc != RGC_OK) {
@@ -154,7 +155,8 @@ static bool prepare(struct region_table *rt, struct region *r, bool marks)
         return false;
     }
     r->top = r->bottom;
-    region_set_tams(r, r->bottom); /* all it will hold is newer than a mark */
+    region_set_tams(rt, r, r->bottom); /* all it will hold is newer than a
+                                          mark */
     return true;
 }
 

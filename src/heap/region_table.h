@@ -15,9 +15,14 @@
  *     uncommitted;
  *   - outside a collection cycle, the mark bitmap of every region that is
  *     not free is clear (a free region's is cleared when it is taken);
- *   - tams (top at mark start) is top at the last mark start, or bottom if
- *     the region was taken since: objects at or above it are newer than the
- *     marking and live for it;
+ *   - TAMS (top at mark start, region_tams) is top at the last mark start,
+ *     or bottom if the region was taken since: objects at or above it are
+ *     newer than the marking and live for it.  It is kept lazily, so that
+ *     a mark start costs O(1) whatever the region count: the mark-start
+ *     pause only advances mark_epoch, and a region whose tams_epoch is
+ *     older has had nothing allocated since, so its TAMS is its top.
+ *     Whoever raises a region's top first records TAMS (region_note_alloc,
+ *     before the top moves; taking a region sets it to bottom);
  *   - state, top and tams change while markers read them, so they are
  *     accessed with atomics outside pauses (region_state, region_set_state,
  *     region_top, ...);
@@ -50,7 +55,9 @@ struct forwarding;
 
 struct region {
     uintptr_t bottom, top, end;
-    uintptr_t tams;          /* top at mark start                          */
+    uintptr_t tams;          /* top at mark start, if tams_epoch is the
+                                current mark_epoch (region_tams)        */
+    uint32_t tams_epoch;
     enum region_state state;
     uint32_t index;
     uint32_t span;           /* HUMONGOUS_START: regions in the run       */
@@ -84,6 +91,7 @@ struct region_table {
     size_t committed_count;
     size_t reserve;          /* free regions only evacuation may take     */
     bool poison;             /* protect free regions to trap stale use    */
+    uint32_t mark_epoch;     /* atomic; advanced by each mark start       */
     struct meta_usage meta;  /* the heap's metadata bytes (rgc_stats)     */
 };
 
@@ -148,19 +156,50 @@ static inline uintptr_t region_top(const struct region *r)
     return __atomic_load_n(&r->top, __ATOMIC_RELAXED);
 }
 
+/* Release: pairs with region_tams (a TAMS recorded before is seen). */
 static inline void region_set_top(struct region *r, uintptr_t top)
 {
-    __atomic_store_n(&r->top, top, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->top, top, __ATOMIC_RELEASE);
 }
 
-static inline uintptr_t region_tams(const struct region *r)
+/* Mark start (world stopped, TLABs retired): every region's TAMS becomes
+ * its top, by advancing the epoch. */
+static inline void region_table_begin_mark(struct region_table *rt)
 {
-    return __atomic_load_n(&r->tams, __ATOMIC_RELAXED);
+    __atomic_store_n(&rt->mark_epoch, rt->mark_epoch + 1, __ATOMIC_RELAXED);
 }
 
-static inline void region_set_tams(struct region *r, uintptr_t tams)
+/* Top first, then the epoch: a reader that sees a top raised since mark
+ * start also sees the TAMS recorded before it was raised (release/acquire
+ * on top, in region_set_tams_and_top's order), so it never takes a new top
+ * for TAMS. */
+static inline uintptr_t region_tams(const struct region_table *rt,
+                                    const struct region *r)
+{
+    uintptr_t top = __atomic_load_n(&r->top, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&r->tams_epoch, __ATOMIC_ACQUIRE) ==
+        __atomic_load_n(&rt->mark_epoch, __ATOMIC_RELAXED))
+        return __atomic_load_n(&r->tams, __ATOMIC_RELAXED);
+    return top;
+}
+
+static inline void region_set_tams(const struct region_table *rt,
+                                   struct region *r, uintptr_t tams)
 {
     __atomic_store_n(&r->tams, tams, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->tams_epoch,
+                     __atomic_load_n(&rt->mark_epoch, __ATOMIC_RELAXED),
+                     __ATOMIC_RELEASE);
+}
+
+/* Before raising r's top (a TLAB in a region that held objects at the
+ * last mark start): record its TAMS if no one has since that mark. */
+static inline void region_note_alloc(const struct region_table *rt,
+                                     struct region *r)
+{
+    if (__atomic_load_n(&r->tams_epoch, __ATOMIC_RELAXED) !=
+        __atomic_load_n(&rt->mark_epoch, __ATOMIC_RELAXED))
+        region_set_tams(rt, r, r->top);
 }
 
 static inline size_t region_word_index(const struct region *r, uintptr_t a)

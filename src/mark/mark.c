@@ -88,9 +88,26 @@ static uintptr_t mark_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
         bad_reference(slot, bits, "inside a large object, in region", r);
     if (start >= region_top(r))
         bad_reference(slot, bits, "above the top of region", r);
-    if (start >= region_tams(r))
+    if (start >= region_tams(m->rt, r))
         return 0; /* allocated since marking began: live, nothing to do */
     return set_mark(r, start) ? start : 0;
+}
+
+void mark_prepare(struct region_table *rt)
+{
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        r->live_bytes = 0;
+        r->live_objects = 0;
+        enum region_state state = region_state(r);
+        if (state == REGION_FREE || state == REGION_HUMONGOUS_CONT)
+            continue;
+        /* Marking never allocates, and no two workers race to create a
+         * bitmap: every one exists before the first mark (a region taken
+         * after this gets one when it is taken). */
+        if (!region_marks(rt, r))
+            rgc_fatal("no memory for the mark bitmap of region %u", r->index);
+    }
 }
 
 void mark_begin(struct marking *m, struct region_table *rt,
@@ -99,18 +116,7 @@ void mark_begin(struct marking *m, struct region_table *rt,
 {
     m->rt = rt;
     m->good_color = good_color;
-    for (size_t i = 0; i < rt->count; i++) {
-        struct region *r = &rt->regions[i];
-        r->live_bytes = 0;
-        r->live_objects = 0;
-        if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
-            continue;
-        region_set_tams(r, r->top);
-        /* Marking never allocates, and no two workers race to create a
-         * bitmap: every one exists before the first mark. */
-        if (!region_marks(rt, r))
-            rgc_fatal("no memory for the mark bitmap of region %u", r->index);
-    }
+    region_table_begin_mark(rt);
     trace_init(&m->trace, types, mark_reach, mark_scan, m, satb);
 }
 
@@ -133,21 +139,20 @@ size_t mark_finish(struct marking *m)
 {
     trace_destroy(&m->trace);
     struct region_table *rt = m->rt;
-    size_t live = 0;
+    size_t marked = 0;
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
-        if (r->state == REGION_FREE || r->state == REGION_HUMONGOUS_CONT)
-            continue;
-        live += r->live_bytes;
-        if (r->top > r->tams)
-            live += r->top - r->tams;
+        enum region_state state = region_state(r);
+        if (state != REGION_FREE && state != REGION_HUMONGOUS_CONT)
+            marked += r->live_bytes;
     }
-    return live;
+    return marked;
 }
 
-bool mark_is_live(const struct region *r, uintptr_t start)
+bool mark_is_live(const struct region_table *rt, const struct region *r,
+                  uintptr_t start)
 {
-    return start >= r->tams ||
+    return start >= region_tams(rt, r) ||
            (r->marks && bitmap_test(r->marks, region_word_index(r, start)));
 }
 

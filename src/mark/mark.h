@@ -3,11 +3,13 @@
  * region are live.  One mechanism for the concurrent cycle and for a full
  * collection in one pause; only where mark_run is called differs.
  *
- * Phases: mark_begin (a pause: every region's top-at-mark-start, TAMS, is
- * set to its top; bitmaps are clean) → mark_roots (same pause) → mark_run,
- * as often as needed (concurrently, SATB buffers feeding it; or in a pause
- * with a budget) → mark_finish (a pause, once mark_run reports no work and
- * the SATB queue is empty).
+ * Phases: mark_prepare (before the pause, while mutators run: live counts
+ * zeroed, every bitmap there) → mark_begin (a pause: every region's
+ * top-at-mark-start, TAMS, becomes its top, in O(1): region_table.h;
+ * bitmaps are clean) → mark_roots (that pause for a full collection, after
+ * it otherwise) → mark_run, as often as needed (concurrently, SATB buffers
+ * feeding it; or in a pause with a budget) → mark_finish (once mark_run
+ * reports no work and the SATB queue is empty: in a pause or after it).
  *
  * After mark_finish, an object in a non-free region is live exactly when
  * its bit is set in the region's mark bitmap (bit index: the header's word
@@ -28,6 +30,9 @@ struct marking {
     struct trace trace;
 };
 
+/* Between cycles, by the cycle's runner (the regions' live counts are
+ * marking's alone until it ends). */
+void mark_prepare(struct region_table *rt);
 /* World stopped.  satb: the queue mutators' buffers go to (NULL: marking
  * runs inside this pause only). */
 void mark_begin(struct marking *m, struct region_table *rt,
@@ -38,12 +43,13 @@ void mark_roots(struct marking *m, roots_fn roots, void *roots_ctx);
 bool mark_run(struct marking *m, struct workers *workers, int64_t budget);
 /* Work units done so far (objects scanned + slots and SATB entries seen). */
 uint64_t mark_work(const struct marking *m);
-/* World stopped, no work left.  Returns the live bytes: marked, plus
- * everything allocated since mark_begin. */
+/* No work left (marking is complete).  Returns the marked bytes (what was
+ * allocated since mark_begin is live too, and not counted here). */
 size_t mark_finish(struct marking *m);
 
 /* Whether the object at start is live (after mark_finish). */
-bool mark_is_live(const struct region *r, uintptr_t start);
+bool mark_is_live(const struct region_table *rt, const struct region *r,
+                  uintptr_t start);
 
 /* Record start (in region r) as live: set its bit and count its bytes.
  * Returns false if it was marked already. */

@@ -3,8 +3,10 @@
  *
  * A concurrent cycle (run by the driver thread, policy/driver.h):
  *
- *   pause  mark start  retire TLABs; TAMS := top in every region; turn the
- *                      SATB barrier on; take the root snapshot (how many
+ *          prepare     zero the regions' live counts, while mutators run;
+ *   pause  mark start  retire TLABs; TAMS := top in every region (one
+ *                      epoch advanced: region_table.h); turn the SATB
+ *                      barrier on; take the root snapshot (how many
  *                      handles each thread has: no root is read);
  *          roots       the driver reads the snapshot's roots while
  *                      mutators run (they record the roots they drop);
@@ -15,17 +17,21 @@
  *   pause  mark end    take the last buffers and trace within a budget made
  *                      from max_pause and the measured marking rate; work
  *                      left: resume the world, back to mark (the retry
- *                      loop); none: SATB off, checkmark (option), retire the
- *                      previous relocation's forwarding tables;
+ *                      loop); none: SATB off, checkmark (option);
+ *          finish      while mutators run: sum live bytes, retire the
+ *                      previous relocation's forwarding tables, free dead
+ *                      large objects;
  *          select      the relocation set (and its forwarding tables),
  *                      while mutators run;
- *   pause  relocate    drop pinned regions, free dead large objects, flip
- *          start       the good color (roots go stale like any slot: the
- *                      load barrier heals them), account used;
+ *   pause  relocate    drop pinned regions, flip the good color (roots go
+ *          start       stale like any slot: the load barrier heals them);
  *          relocate    on the workers, while mutators run (and relocate
  *                      what they load first); free or slide each region;
  *                      account, set the next trigger;
+ *          spares      partly filled regions offered to refills, and
  *          clear       the mark bitmaps, while mutators run.
+ * No pause walks the regions: pause work grows with threads and with the
+ * relocation set, not with the heap.
  *
  * A full collection (rgc_collect, or the last resort of an allocation that
  * stalled and still found no room) runs the same phases in one pause: the
@@ -76,6 +82,8 @@ struct cycle {
     rgc_collect_kind kind;
     struct marking mark;
     bool mark_done;
+    uint64_t allocated_at_mark_start; /* bytes_allocated then            */
+    uint64_t allocated_during_mark;   /* since, until marking completed  */
     int64_t mark_budget;       /* work units a mark-end pause may do */
     struct relocation_set rs;
     uint64_t copied0, freed0, start_ns;
@@ -174,6 +182,7 @@ static void mark_start(struct rgc_heap *heap, struct cycle *c)
         verify(heap, VERIFY_STALE_OK, "before collection");
     mark_begin(&c->mark, &heap->regions, &heap->types, heap->good_color,
                c->full ? NULL : &heap->satb);
+    c->allocated_at_mark_start = HEAP_GET(heap->bytes_allocated);
     if (c->full)
         mark_roots(&c->mark, collector_visit_roots, heap);
     else
@@ -185,21 +194,53 @@ static void flush_satb(struct rgc_thread *t, void *ctx)
     satb_flush(&t->satb, ctx);
 }
 
-/* Marking is complete: nothing reachable is unmarked, no reachable slot is
- * stale, so the previous relocation's forwarding tables can go. */
+/* Marking is complete (world stopped): nothing reachable is unmarked, and
+ * no reachable slot is stale. */
 static void mark_complete(struct rgc_heap *heap, struct cycle *c)
 {
     set_marking(heap, false);
     satb_queue_trim(&heap->satb);
-    HEAP_SET(heap->live, mark_finish(&c->mark));
     c->mark_done = true;
+    /* TLABs were retired by this pause: everything allocated since mark
+     * start is counted, and is live. */
+    c->allocated_during_mark =
+        HEAP_GET(heap->bytes_allocated) - c->allocated_at_mark_start;
     if (heap->config.checkmark)
         verify(heap, VERIFY_MARKS, "checkmark after marking");
+}
+
+/* Dead large objects go back to the free set (they never move).  Dead
+ * means unmarked and present at mark start (TAMS above bottom), so no
+ * mutator can reach one, pin it, or be inside it: this runs while they
+ * run. */
+static void reclaim_humongous(struct rgc_heap *heap)
+{
+    struct region_table *rt = &heap->regions;
+    for (size_t i = 0; i < rt->count; i++) {
+        struct region *r = &rt->regions[i];
+        if (region_state(r) == REGION_HUMONGOUS_START && !r->live_objects &&
+            region_tams(rt, r) > r->bottom &&
+            !__atomic_load_n(&r->pin_count, __ATOMIC_RELAXED)) {
+            HEAP_ADD(heap->regions_freed, r->span);
+            HEAP_SUB(heap->used, region_top(r) - r->bottom);
+            region_table_release(rt, r);
+        }
+    }
+}
+
+/* After the pause that completed marking, while mutators run (inside the
+ * pause for a full collection): the region walks that need marking's
+ * result.  The previous relocation's forwarding tables can go, since no
+ * reachable slot is stale (so no load reads them). */
+static void finish_marking(struct rgc_heap *heap, struct cycle *c)
+{
+    HEAP_SET(heap->live, mark_finish(&c->mark) + c->allocated_during_mark);
     struct region_table *rt = &heap->regions;
     for (size_t i = 0; i < rt->count; i++) {
         forwarding_destroy(rt->regions[i].forwarding);
         rt->regions[i].forwarding = NULL;
     }
+    reclaim_humongous(heap);
 }
 
 /* Marking is complete when the pool and the SATB queue are empty and no
@@ -276,20 +317,8 @@ static void flip_color(struct rgc_heap *heap)
     }
 }
 
-/* Dead large objects go back to the free set (they never move). */
-static void reclaim_humongous(struct rgc_heap *heap)
-{
-    struct region_table *rt = &heap->regions;
-    for (size_t i = 0; i < rt->count; i++) {
-        struct region *r = &rt->regions[i];
-        if (r->state == REGION_HUMONGOUS_START && !r->live_objects &&
-            r->tams > r->bottom && !r->pin_count) {
-            HEAP_ADD(heap->regions_freed, r->span);
-            region_table_release(rt, r);
-        }
-    }
-}
-
+/* What `used` must be with the world stopped (TLABs retired): the verify
+ * option checks the running count against it. */
 static size_t used_bytes(const struct region_table *rt)
 {
     size_t used = 0;
@@ -324,21 +353,25 @@ bool collector_should_start(const struct rgc_heap *heap)
     return HEAP_GET(heap->used) >= HEAP_GET(heap->trigger);
 }
 
-/* The relocate-start pause: O(threads + regions), no copying.  Roots are
- * not touched: every root is a colored slot read through the load barrier,
- * so a stale root is healed (its object relocated) when it is next loaded,
- * or by the next marking (docs/design.md, "Roots"). */
+/* The relocate-start pause: O(threads + relocation set), no copying, no
+ * walk of the regions.  Roots are not touched: every root is a colored
+ * slot read through the load barrier, so a stale root is healed (its
+ * object relocated) when it is next loaded, or by the next marking
+ * (docs/design.md, "Roots"). */
 static void relocate_start(struct rgc_heap *heap, struct cycle *c)
 {
-    struct region_table *rt = &heap->regions;
     relocation_set_drop_pinned(&c->rs);
-    reclaim_humongous(heap);
     flip_color(heap);
     __atomic_store_n(&heap->relocating, true, __ATOMIC_RELAXED);
-    spare_regions_collect(&heap->spare_regions, rt, rt->region_size / 8);
-    HEAP_SET(heap->used, used_bytes(rt));
-    if (heap->config.verify)
+    if (heap->config.verify) {
+        size_t counted = HEAP_GET(heap->used);
+        size_t walked = used_bytes(&heap->regions);
+        if (counted != walked)
+            rgc_fatal("heap verification at relocate start: used is %zu "
+                      "bytes, the regions hold %zu",
+                      counted, walked);
         verify(heap, VERIFY_STALE_OK, "at relocate start");
+    }
 }
 
 static void verify_relocated(struct rgc_heap *heap, struct cycle *c)
@@ -374,6 +407,16 @@ static void relocate_set(struct rgc_heap *heap, struct cycle *c)
     c->rec.committed = HEAP_GET(rt->committed_count) * rt->region_size;
 }
 
+/* After relocation, while mutators run: every FULL region with at least
+ * 1/8 of a region free at its top (the last destinations, regions slid in
+ * place) is offered to refills as a spare, so partly filled regions fill
+ * up instead of piling up. */
+static void offer_spares(struct rgc_heap *heap)
+{
+    struct region_table *rt = &heap->regions;
+    spare_regions_collect(&heap->spare_regions, rt, rt->region_size / 8);
+}
+
 /* After relocation, while mutators run: every region in use but a
  * humongous continuation has a bitmap this cycle may have dirtied.  Nothing else writes bitmaps now, and no
  * region becomes free before the next pause; a region taken meanwhile had
@@ -392,9 +435,11 @@ static void clear_bitmaps(struct rgc_heap *heap)
 /* A whole cycle in one pause. */
 static void full_cycle(struct rgc_heap *heap, struct cycle *c)
 {
+    mark_prepare(&heap->regions);
     mark_start(heap, c);
     mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
     mark_complete(heap, c);
+    finish_marking(heap, c);
     if (relocation_set_select(&c->rs, &heap->regions, true,
                               heap->config.evacuate_live_percent) != RGC_OK)
         c->rs = (struct relocation_set){0}; /* collect without moving */
@@ -402,6 +447,7 @@ static void full_cycle(struct rgc_heap *heap, struct cycle *c)
     relocate_set(heap, c);
     if (heap->config.verify)
         verify_relocated(heap, c);
+    offer_spares(heap);
     if (c->kind == RGC_COLLECT_RELEASE)
         region_table_uncommit_free(&heap->regions);
     clear_bitmaps(heap);
@@ -448,8 +494,10 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     heap->last_cycle_start_ns = c.start_ns;
     heap->last_alloc_total = allocated;
 
+    mark_prepare(&heap->regions);
     pause(heap, &c, RGC_PAUSE_MARK_START, mark_start);
     mark_concurrently(heap, &c);
+    finish_marking(heap, &c);
     if (relocation_set_select(&c.rs, &heap->regions, false,
                               heap->config.evacuate_live_percent) != RGC_OK)
         c.rs = (struct relocation_set){0};
@@ -459,6 +507,7 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     relocate_set(heap, &c);
     if (heap->config.verify)
         pause(heap, &c, RGC_PAUSE_RELOCATE, verify_relocated);
+    offer_spares(heap);
     clear_bitmaps(heap);
     heap->last_cycle_ns = rgc_now_ns() - c.start_ns;
     end_cycle(heap, &c);

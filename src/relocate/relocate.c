@@ -169,7 +169,7 @@ static size_t compact_in_place(struct region_pass *p, struct region *r)
     if (old_top > r->dirty_end)
         r->dirty_end = old_top;
     __atomic_store_n(&r->top, p->compact, __ATOMIC_RELAXED);
-    region_set_tams(r, r->bottom);
+    region_set_tams(p->rt, r, r->bottom);
     r->live_bytes = p->compact - r->bottom;
     r->slid = true;
     __atomic_store_n(&r->in_relocation_set, false, __ATOMIC_RELAXED);

@@ -42,7 +42,7 @@ static bool is_candidate(const struct region_table *rt, const struct region *r,
 {
     if (region_state(r) != REGION_FULL ||
         __atomic_load_n(&r->pin_count, __ATOMIC_RELAXED) ||
-        r->top != r->tams)
+        r->top != region_tams(rt, r))
         return false;
     size_t used = r->top - r->bottom;
     if (full) /* garbage, or the free tail that sliding left */

@@ -98,8 +98,9 @@ size_t tlab_retire_to_spares(struct rgc_thread *t, struct spare_regions *s);
 /* Turn every spare region FULL (a pause: they become collectable). */
 void spare_regions_retire(struct spare_regions *s);
 /* Offer every FULL region with at least min_room bytes free at its top as
- * a spare (end of a pause): regions a cycle left partly filled, such as its
- * last relocation destinations, fill up instead of piling up. */
+ * a spare: regions a cycle left partly filled, such as its last relocation
+ * destinations, fill up instead of piling up.  Safe while mutators run (no
+ * one allocates in a FULL region); the caller keeps collections out. */
 void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
                            size_t min_room);
 /* Open a TLAB of at least `bytes` (at most max(tlab_size, bytes)) in the

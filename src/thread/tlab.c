@@ -67,8 +67,9 @@ void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
-        if (r->state != REGION_FULL || r->in_relocation_set ||
-            r->end - r->top < min_room)
+        if (region_state(r) != REGION_FULL ||
+            __atomic_load_n(&r->in_relocation_set, __ATOMIC_RELAXED) ||
+            r->end - region_top(r) < min_room)
             continue;
         region_set_state(r, REGION_ALLOC);
         r->link = s->head;
@@ -107,6 +108,7 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
             return false;
         t->alloc_region = r;
     }
+    region_note_alloc(rt, r);
     size_t want = bytes > tlab_size ? bytes : tlab_size;
     size_t room = r->end - r->top;
     size_t size = want < room ? want : room;

@@ -97,7 +97,7 @@ static uintptr_t verify_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
     }
     if (bitmap_test_and_set(v->visited[r->index], region_word_index(r, start)))
         return 0;
-    if ((v->flags & VERIFY_MARKS) && !mark_is_live(r, start))
+    if ((v->flags & VERIFY_MARKS) && !mark_is_live(v->rt, r, start))
         problem(v, "reachable object %p (region %u, type %u) is not marked",
                 (void *)addr, r->index,
                 header_type(object_header_at(start)));
