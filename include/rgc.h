@@ -48,6 +48,9 @@ typedef struct rgc_config {
     size_t region_size;           /* power of two, 256 KiB .. 512 MiB       */
     uint64_t max_pause_us;        /* pause-time goal (policy: see limits)   */
     unsigned gc_threads;          /* GC worker threads (see limitations)    */
+    unsigned gc_cpu_percent;      /* each GC thread's share of a core while
+                                     the mutators fill the cores (1..100;
+                                     100: no limit)                        */
     unsigned growth_percent;      /* collect when used > live * (1 + g/100) */
     unsigned evacuate_live_percent; /* evacuate regions at most this % live */
     size_t tlab_size;             /* thread-local allocation buffer bytes   */
@@ -262,6 +265,9 @@ typedef struct rgc_heap_stats {
                                  the load barrier (their wall time) and
                                  full collections run on a mutator (its
                                  CPU time)                                 */
+    uint64_t gc_yields;       /* times a GC thread slept to leave a core
+                                 to the mutators (gc_cpu_percent)         */
+    uint64_t gc_yield_ns;     /* and for how long in all                  */
     uint64_t oom_count;       /* allocations that returned NULL           */
     uint64_t full_cycles;     /* stop-the-world cycles: rgc_collect, or an
                                  allocation that stalls found no room     */

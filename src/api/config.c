@@ -38,6 +38,7 @@ void rgc_config_init(rgc_config *cfg)
         .region_size = 2 * MiB,
         .max_pause_us = 1000,
         .gc_threads = cpus >= 8 ? (unsigned)(cpus / 4) : 1,
+        .gc_cpu_percent = 25,
         .growth_percent = 100,
         .evacuate_live_percent = 75,
         .tlab_size = 256 * KiB,
@@ -93,6 +94,10 @@ int config_check(const rgc_config *c, const char *who)
         return rgc_fail(RGC_EINVAL,
                         "%s: gc_threads: %u must be between 1 and 1024", who,
                         c->gc_threads);
+    if (c->gc_cpu_percent == 0 || c->gc_cpu_percent > 100)
+        return rgc_fail(RGC_EINVAL,
+                        "%s: gc_cpu_percent: %u must be between 1 and 100",
+                        who, c->gc_cpu_percent);
     if (c->evacuate_live_percent > 100)
         return rgc_fail(RGC_EINVAL,
                         "%s: evacuate_live_percent: %u is above 100", who,
@@ -117,6 +122,7 @@ static const struct option options[] = {
     OPT("tlab_size", SIZE, tlab_size),
     OPT("max_pause", TIME, max_pause_us),
     OPT("gc_threads", COUNT, gc_threads),
+    OPT("gc_cpu_percent", PERCENT, gc_cpu_percent),
     OPT("growth_percent", PERCENT, growth_percent),
     OPT("evacuate_live_percent", PERCENT, evacuate_live_percent),
     OPT("pretouch", BOOL, pretouch),

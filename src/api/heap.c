@@ -46,6 +46,9 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     if (workers_start(&heap->workers, cfg.gc_threads) != RGC_OK)
         goto no_workers;
     safepoint_init(&heap->safepoint);
+    cpu_share_init(&heap->workers.share, cfg.gc_cpu_percent,
+                   cfg.max_pause_us * 1000, &heap->safepoint.online,
+                   &heap->regions);
     if (driver_start(heap) != RGC_OK)
         goto no_driver;
     pthread_mutex_init(&heap->gc_lock, NULL);

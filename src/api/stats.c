@@ -29,6 +29,8 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .gc_cpu_ns = driver_cpu_ns(heap) + workers_cpu_ns(&heap->workers) +
                      HEAP_GET(heap->assist_ns),
         .gc_assist_ns = HEAP_GET(heap->assist_ns),
+        .gc_yields = HEAP_GET(heap->workers.share.sleeps),
+        .gc_yield_ns = HEAP_GET(heap->workers.share.slept_ns),
         .oom_count = HEAP_GET(heap->oom_count),
         .full_cycles = HEAP_GET(heap->full_cycles),
         .degenerated_cycles = HEAP_GET(heap->degenerated_cycles),

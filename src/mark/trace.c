@@ -70,6 +70,7 @@ struct tracer {
     unsigned id;
     uint64_t rng;
     int64_t work;
+    struct cpu_slice slice;
 };
 
 /* ---- the deque ---- */
@@ -384,7 +385,8 @@ static void trace_worker(void *ctx, unsigned worker, unsigned nworkers)
     (void)nworkers;
     struct trace *tr = ctx;
     struct tracer t = {tr, &tr->deques[worker], worker,
-                       0x9E3779B97F4A7C15ull * (worker + 1), 0};
+                       0x9E3779B97F4A7C15ull * (worker + 1), 0, {0}};
+    cpu_slice_start(&t.slice);
     /* Items popped wait PREFETCH pops in a ring, their headers being
      * prefetched, before they are scanned: the cache misses of marking
      * overlap instead of following one another. */
@@ -407,8 +409,11 @@ static void trace_worker(void *ctx, unsigned worker, unsigned nworkers)
                 in_flight--;
                 scan(&t, ready);
             }
-            if (t.work >= SETTLE)
+            if (t.work >= SETTLE) {
                 going = settle(&t);
+                if (tr->share)
+                    cpu_share_pace(tr->share, &t.slice);
+            }
         }
         if (going)
             going = settle(&t);
@@ -445,7 +450,7 @@ void trace_add_roots(struct trace *tr, roots_fn roots, void *roots_ctx)
 {
     struct deque d; /* small: roots are spilled to the pool at once */
     deque_init(&d, CHUNK);
-    struct tracer t = {tr, &d, 0, 1, 0};
+    struct tracer t = {tr, &d, 0, 1, 0, {0}};
     roots(roots_ctx, trace_slot, &t);
     spill(tr, &d);
     deque_destroy(&d);
@@ -460,6 +465,7 @@ bool trace_run(struct trace *tr, struct workers *workers, int64_t budget)
     tr->idle = 0;
     tr->stop = false;
     tr->budget = budget;
+    tr->share = workers ? &workers->share : NULL;
     tr->deques = rgc_meta_aligned(_Alignof(struct deque),
                                   tr->nworkers * sizeof *tr->deques);
     if (!tr->deques)

@@ -56,6 +56,7 @@ struct trace {
     scan_fn scan;             /* may be NULL */
     void *ctx;
     struct satb_queue *satb;  /* drained when the pool runs dry, or NULL */
+    struct cpu_share *share;  /* the workers' pacing, during a run        */
     /* the shared state of a run */
     pthread_mutex_t lock;     /* the pool                                */
     struct trace_chunk *pool; /* work between runs: roots, spills        */

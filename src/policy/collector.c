@@ -78,6 +78,8 @@ static void verify(struct rgc_heap *heap, unsigned flags, const char *when)
 
 /* One cycle's state, from its first pause to its last. */
 struct cycle {
+    struct rgc_heap *heap;
+    struct cpu_slice slice;    /* the driver's, for pacing                */
     bool full;
     rgc_collect_kind kind;
     struct marking mark;
@@ -157,19 +159,41 @@ static void set_marking(struct rgc_heap *heap, bool on)
         global_roots_snapshot_end(&heap->roots);
 }
 
+/* The driver's pacing between two steps of its own concurrent work
+ * (thread/cpu_share.h). */
+static void driver_pace(void *ctx)
+{
+    struct cycle *c = ctx;
+    cpu_share_pace(&c->heap->workers.share, &c->slice);
+}
+
 /* The snapshot's roots, read by the driver while mutators run.  Holding
  * threads_lock keeps every thread attached (and its handle chunks
  * allocated) until its handles are read; attach waits meanwhile. */
 static void snapshot_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
 {
-    struct rgc_heap *heap = ctx;
+    struct cycle *c = ctx;
+    struct rgc_heap *heap = c->heap;
     pthread_mutex_lock(&heap->safepoint.threads_lock);
     for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
         chaos_point(CHAOS_ROOT_SCAN, t);
-        handles_visit_snapshot(t, visit, visit_ctx);
+        handles_visit_snapshot(t, visit, visit_ctx, driver_pace, c);
     }
     pthread_mutex_unlock(&heap->safepoint.threads_lock);
-    global_roots_visit_snapshot(&heap->roots, visit, visit_ctx);
+    global_roots_visit_snapshot(&heap->roots, visit, visit_ctx, driver_pace,
+                                c);
+}
+
+/* The GC threads keep to their CPU share while the mutators fill the
+ * cores until half of the memory free at the start of the cycle (above
+ * the evacuation reserve) is gone; then they take what they can get, so
+ * that the cycle ends before allocations stall. */
+static void set_pace_floor(struct rgc_heap *heap)
+{
+    const struct region_table *rt = &heap->regions;
+    size_t free = __atomic_load_n(&rt->free_count, __ATOMIC_RELAXED);
+    size_t spare = free > rt->reserve ? free - rt->reserve : 0;
+    cpu_share_set_floor(&heap->workers.share, rt->reserve + spare / 2);
 }
 
 /* ---- marking ---- */
@@ -275,7 +299,7 @@ static void let_satb_waiters_go(struct rgc_heap *heap, struct cycle *c)
  * half of max_pause at that rate. */
 static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
 {
-    mark_roots(&c->mark, snapshot_roots, heap);
+    mark_roots(&c->mark, snapshot_roots, c);
     while (!c->mark_done) {
         uint64_t t0 = rgc_now_ns(), w0 = mark_work(&c->mark);
         mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
@@ -422,13 +446,14 @@ static void offer_spares(struct rgc_heap *heap)
  * region becomes free before the next pause; a region taken meanwhile had
  * its bitmap cleared when it was taken (before its state left FREE), so
  * clearing it again is redundant, not a race. */
-static void clear_bitmaps(struct rgc_heap *heap)
+static void clear_bitmaps(struct rgc_heap *heap, struct cycle *c)
 {
     struct region_table *rt = &heap->regions;
     for (size_t i = 0; i < rt->count; i++) {
         struct region *r = &rt->regions[i];
         if (region_state(r) != REGION_FREE)
             region_clear_marks(rt, r);
+        driver_pace(c);
     }
 }
 
@@ -450,14 +475,15 @@ static void full_cycle(struct rgc_heap *heap, struct cycle *c)
     offer_spares(heap);
     if (c->kind == RGC_COLLECT_RELEASE)
         region_table_uncommit_free(&heap->regions);
-    clear_bitmaps(heap);
+    clear_bitmaps(heap, c);
 }
 
 /* what: the cycle's name in the GC log. */
 static void begin_cycle(struct rgc_heap *heap, struct cycle *c, bool full,
                         const char *what, rgc_collect_kind kind)
 {
-    *c = (struct cycle){.full = full, .kind = kind};
+    *c = (struct cycle){.heap = heap, .full = full, .kind = kind};
+    cpu_slice_start(&c->slice);
     c->copied0 = HEAP_GET(heap->bytes_copied);
     c->freed0 = HEAP_GET(heap->regions_freed);
     c->start_ns = rgc_now_ns();
@@ -494,6 +520,8 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     heap->last_cycle_start_ns = c.start_ns;
     heap->last_alloc_total = allocated;
 
+    cpu_share_busy(&heap->workers.share, 1);
+    set_pace_floor(heap);
     mark_prepare(&heap->regions);
     pause(heap, &c, RGC_PAUSE_MARK_START, mark_start);
     mark_concurrently(heap, &c);
@@ -508,7 +536,9 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     if (heap->config.verify)
         pause(heap, &c, RGC_PAUSE_RELOCATE, verify_relocated);
     offer_spares(heap);
-    clear_bitmaps(heap);
+    clear_bitmaps(heap, &c);
+    cpu_share_set_floor(&heap->workers.share, 0);
+    cpu_share_busy(&heap->workers.share, -1);
     heap->last_cycle_ns = rgc_now_ns() - c.start_ns;
     end_cycle(heap, &c);
     pthread_mutex_unlock(&heap->gc_lock);

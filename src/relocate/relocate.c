@@ -181,6 +181,7 @@ struct relocation_work {
     struct region_table *rt;
     size_t room; /* objects a worker copies out of a region at most */
     size_t next; /* next region index to claim */
+    struct cpu_share *share;
     struct relocation_result result;
 };
 
@@ -214,11 +215,16 @@ static void relocation_worker(void *ctx, unsigned worker, unsigned nworkers)
     struct relocation_work *w = ctx;
     struct destination d = {.rt = w->rt};
     struct copier c = {destination_alloc, destination_undo, &d};
+    struct cpu_slice slice;
+    cpu_slice_start(&slice);
     for (;;) {
         size_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
         if (i >= w->rs->count)
             break;
         relocate_region(w, w->rs->regions[i], &c);
+        /* Between regions only: a mutator may be waiting for this worker
+         * inside one (a slide, a copy it could not make). */
+        cpu_share_pace(w->share, &slice);
     }
     if (d.region)
         region_set_state(d.region, REGION_FULL);
@@ -228,7 +234,8 @@ void relocation_run(struct relocation_set *rs, struct region_table *rt,
                     struct workers *workers, size_t room,
                     struct relocation_result *out)
 {
-    struct relocation_work w = {.rs = rs, .rt = rt, .room = room};
+    struct relocation_work w = {
+        .rs = rs, .rt = rt, .room = room, .share = &workers->share};
     workers_run(workers, relocation_worker, &w);
     *out = w.result;
 }

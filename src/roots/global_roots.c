@@ -164,7 +164,8 @@ void global_roots_snapshot(struct global_roots *g)
 }
 
 void global_roots_visit_snapshot(struct global_roots *g, rgc_visit_fn visit,
-                                 void *ctx)
+                                 void *ctx, void (*between)(void *),
+                                 void *between_ctx)
 {
     pthread_mutex_lock(&g->lock);
     while (g->unscanned) {
@@ -174,6 +175,7 @@ void global_roots_visit_snapshot(struct global_roots *g, rgc_visit_fn visit,
             visit(g->slots[--g->unscanned], ctx);
         pthread_mutex_unlock(&g->lock);
         chaos_point(CHAOS_ROOT_GLOBAL, g);
+        between(between_ctx);
         pthread_mutex_lock(&g->lock);
     }
     pthread_mutex_unlock(&g->lock);

@@ -21,7 +21,7 @@
  *
  * Marking scans the set while mutators run (global_roots_visit_snapshot):
  * from the top of the array down, a batch at a time, releasing the lock
- * between batches.  The slots registered at mark start are the snapshot;
+ * between batches (where the caller's `between` runs: it may sleep).  The slots registered at mark start are the snapshot;
  * each is read by the scan or, if unregistered first, its value is
  * recorded in the set's own SATB buffer (as the store barrier records an
  * overwritten slot; rgc_root_store has that barrier).  A removal moves
@@ -73,7 +73,8 @@ void global_roots_visit(struct global_roots *g, rgc_visit_fn visit, void *ctx);
  * flush hands the recorded values to the SATB queue (any time). */
 void global_roots_snapshot(struct global_roots *g);
 void global_roots_visit_snapshot(struct global_roots *g, rgc_visit_fn visit,
-                                 void *ctx);
+                                 void *ctx, void (*between)(void *),
+                                 void *between_ctx);
 void global_roots_flush(struct global_roots *g);
 void global_roots_snapshot_end(struct global_roots *g);
 

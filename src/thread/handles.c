@@ -89,10 +89,12 @@ static void publish_watermark(struct rgc_thread *t)
                                  : NULL;
 }
 
-/* Visit the slots at positions [from, to); every chunk they lie in exists
- * and is stable for the caller. */
+/* Visit the slots at positions [from, to), calling `between` (if any)
+ * after each chunk; every chunk they lie in exists and is stable for the
+ * caller. */
 static void visit_range(struct rgc_thread *t, size_t from, size_t to,
-                        rgc_visit_fn visit, void *ctx)
+                        rgc_visit_fn visit, void *ctx,
+                        void (*between)(void *), void *between_ctx)
 {
     for (struct handle_chunk *c = t->handles; from < to; c = c->next) {
         size_t end = c->base + HANDLE_CHUNK_SLOTS;
@@ -100,6 +102,8 @@ static void visit_range(struct rgc_thread *t, size_t from, size_t to,
             visit(&c->slots[from - c->base], ctx);
         if (to <= end)
             return; /* c->next may be being written by the owner */
+        if (between)
+            between(between_ctx);
     }
 }
 
@@ -112,11 +116,12 @@ void handles_snapshot(struct rgc_thread *t)
 }
 
 void handles_visit_snapshot(struct rgc_thread *t, rgc_visit_fn visit,
-                            void *ctx)
+                            void *ctx, void (*between)(void *),
+                            void *between_ctx)
 {
     if (!__atomic_load_n(&t->roots_pending, __ATOMIC_RELAXED))
         return;
-    visit_range(t, 0, t->roots_snapshot, visit, ctx);
+    visit_range(t, 0, t->roots_snapshot, visit, ctx, between, between_ctx);
     /* Release: a close that sees the snapshot done sees it read. */
     __atomic_store_n(&t->roots_pending, false, __ATOMIC_RELEASE);
 }
@@ -128,7 +133,7 @@ void handles_close(struct rgc_thread *t, rgc_scope scope,
         size_t to = position(scope.top_, scope.limit_);
         if (to < t->roots_wm) {
             chaos_point(CHAOS_ROOT_DROP, t);
-            visit_range(t, to, t->roots_wm, dropped, ctx);
+            visit_range(t, to, t->roots_wm, dropped, ctx, NULL, NULL);
             t->roots_wm = to;
         }
     }

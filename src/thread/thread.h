@@ -127,15 +127,18 @@ void handles_visit(struct rgc_thread *t, rgc_visit_fn visit, void *ctx);
  *                         the thread's part of the snapshot;
  *   handles_visit_snapshot  the driver, while the owner runs: visit them
  *                         (each slot holds its snapshot value or a newer
- *                         one), then clear roots_pending; the owner may not
- *                         detach meanwhile (threads_lock is held);
+ *                         one), calling `between` after each chunk (where
+ *                         the driver may pace itself), then clear
+ *                         roots_pending; the owner may not detach
+ *                         meanwhile (threads_lock is held);
  *   handles_close         the owner closes a scope: `dropped` sees every
  *                         snapshot handle the close drops before the
  *                         driver has visited the snapshot;
  *   handles_snapshot_end  a pause once marking is complete. */
 void handles_snapshot(struct rgc_thread *t);
 void handles_visit_snapshot(struct rgc_thread *t, rgc_visit_fn visit,
-                            void *ctx);
+                            void *ctx, void (*between)(void *),
+                            void *between_ctx);
 void handles_close(struct rgc_thread *t, rgc_scope scope,
                    rgc_visit_fn dropped, void *ctx);
 void handles_snapshot_end(struct rgc_thread *t);

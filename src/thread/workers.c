@@ -27,7 +27,9 @@ static void *worker_main(void *p)
         worker_task task = w->task;
         void *ctx = w->ctx;
         pthread_mutex_unlock(&w->lock);
+        cpu_share_busy(&w->share, 1);
         task(ctx, arg.id, w->count);
+        cpu_share_busy(&w->share, -1);
         pthread_mutex_lock(&w->lock);
         if (--w->running == 0)
             pthread_cond_signal(&w->finished);

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "thread/cpu_share.h"
+
 typedef void (*worker_task)(void *ctx, unsigned worker, unsigned nworkers);
 
 struct workers {
@@ -25,6 +27,10 @@ struct workers {
     unsigned long generation; /* bumped per task                       */
     unsigned running;        /* pool threads still inside the task     */
     bool stopping;
+    struct cpu_share share;  /* how much CPU the tasks may take while
+                                mutators fill the cores (the tasks pace
+                                themselves; pool threads count as busy
+                                inside a task, the caller on its own)   */
 };
 
 int workers_start(struct workers *w, unsigned count);

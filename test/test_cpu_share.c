@@ -1,0 +1,121 @@
+/*
+ * test_cpu_share.c — the GC threads' duty cycle (thread/cpu_share.h),
+ * driven directly: when a GC thread gives way and when it must not.
+ *
+ * The share reads three things: how many mutators are online, how many GC
+ * threads are at work, and how many regions are free; each test sets them
+ * and asks for a pace once the slice is over.  What is checked is whether
+ * the thread slept (the share's own count), never for how long.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "base/clock.h"
+#include "thread/cpu_share.h"
+
+struct setup {
+    int32_t online;
+    struct region_table rt;
+    struct cpu_share cs;
+    struct cpu_slice slice;
+};
+
+/* percent: the duty cycle; a 100 us goal makes 50 us slices. */
+static void init(struct setup *s, unsigned percent)
+{
+    *s = (struct setup){0};
+    cpu_share_init(&s->cs, percent, 100000, &s->online, &s->rt);
+    s->rt.free_count = 100;
+}
+
+/* Start a slice, let it run out (busy, as GC work would), pace once;
+ * returns whether the thread slept. */
+static bool pace_after_slice(struct setup *s)
+{
+    uint64_t sleeps = s->cs.sleeps;
+    cpu_slice_start(&s->slice);
+    uint64_t start = rgc_now_ns();
+    while (rgc_now_ns() - start < 2 * s->cs.slice_ns)
+        ;
+    cpu_share_pace(&s->cs, &s->slice);
+    return s->cs.sleeps != sleeps;
+}
+
+static void contended_cores_make_it_give_way(void **state)
+{
+    (void)state;
+    struct setup s;
+    init(&s, 25);
+    s.online = (int32_t)s.cs.cpus; /* every core has a busy mutator */
+    cpu_share_busy(&s.cs, 1);      /* and this GC thread wants one  */
+    assert_true(pace_after_slice(&s));
+    assert_true(s.cs.slept_ns > 0);
+}
+
+static void a_spare_core_is_used_freely(void **state)
+{
+    (void)state;
+    struct setup s;
+    init(&s, 25);
+    s.online = (int32_t)s.cs.cpus - 1;
+    cpu_share_busy(&s.cs, 1); /* mutators and GC fit on the cores */
+    assert_false(pace_after_slice(&s));
+    s.online = 0; /* a pause: no mutator online, never contended */
+    assert_false(pace_after_slice(&s));
+}
+
+static void a_filling_heap_widens_the_share(void **state)
+{
+    (void)state;
+    struct setup s;
+    init(&s, 25);
+    s.online = (int32_t)s.cs.cpus;
+    cpu_share_busy(&s.cs, 1);
+    cpu_share_set_floor(&s.cs, 50);
+    s.rt.free_count = 49; /* below the cycle's floor */
+    assert_false(pace_after_slice(&s));
+    s.rt.free_count = 50;
+    assert_true(pace_after_slice(&s));
+    cpu_share_set_floor(&s.cs, 0); /* between cycles: no floor */
+    s.rt.free_count = 0;
+    assert_true(pace_after_slice(&s));
+}
+
+static void a_slice_not_over_does_not_sleep(void **state)
+{
+    (void)state;
+    struct setup s;
+    init(&s, 25);
+    s.cs.slice_ns = UINT64_MAX / 4; /* never over */
+    s.online = (int32_t)s.cs.cpus;
+    cpu_share_busy(&s.cs, 1);
+    cpu_slice_start(&s.slice);
+    cpu_share_pace(&s.cs, &s.slice);
+    assert_int_equal(s.cs.sleeps, 0);
+}
+
+static void a_full_share_never_sleeps(void **state)
+{
+    (void)state;
+    struct setup s;
+    init(&s, 100);
+    s.online = (int32_t)s.cs.cpus + 4;
+    cpu_share_busy(&s.cs, 1);
+    assert_false(pace_after_slice(&s));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(contended_cores_make_it_give_way),
+        cmocka_unit_test(a_spare_core_is_used_freely),
+        cmocka_unit_test(a_filling_heap_widens_the_share),
+        cmocka_unit_test(a_slice_not_over_does_not_sleep),
+        cmocka_unit_test(a_full_share_never_sleeps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
