@@ -3,7 +3,7 @@
  * driven directly: when a GC thread gives way and when it must not.
  *
  * The share reads three things: how many mutators are online, how many GC
- * threads are at work, and how many regions are free; each test sets them
+ * threads are at work, and the heap's used bytes; each test sets them
  * and asks for a pace once the slice is over.  What is checked is whether
  * the thread slept (the share's own count), never for how long.
  */
@@ -19,7 +19,7 @@
 
 struct setup {
     int32_t online;
-    struct region_table rt;
+    size_t used;
     struct cpu_share cs;
     struct cpu_slice slice;
 };
@@ -28,8 +28,8 @@ struct setup {
 static void init(struct setup *s, unsigned percent)
 {
     *s = (struct setup){0};
-    cpu_share_init(&s->cs, percent, 100000, &s->online, &s->rt);
-    s->rt.free_count = 100;
+    cpu_share_init(&s->cs, percent, 100000, &s->online, &s->used);
+    s->used = 100;
 }
 
 /* Start a slice, let it run out (busy, as GC work would), pace once;
@@ -68,20 +68,20 @@ static void a_spare_core_is_used_freely(void **state)
     assert_false(pace_after_slice(&s));
 }
 
-static void a_filling_heap_widens_the_share(void **state)
+static void an_outgrown_heap_widens_the_share(void **state)
 {
     (void)state;
     struct setup s;
     init(&s, 25);
     s.online = (int32_t)s.cs.cpus;
     cpu_share_busy(&s.cs, 1);
-    cpu_share_set_floor(&s.cs, 50);
-    s.rt.free_count = 49; /* below the cycle's floor */
+    cpu_share_set_limit(&s.cs, 50);
+    s.used = 51; /* above the cycle's limit */
     assert_false(pace_after_slice(&s));
-    s.rt.free_count = 50;
+    s.used = 50;
     assert_true(pace_after_slice(&s));
-    cpu_share_set_floor(&s.cs, 0); /* between cycles: no floor */
-    s.rt.free_count = 0;
+    cpu_share_set_limit(&s.cs, SIZE_MAX); /* between cycles: no limit */
+    s.used = SIZE_MAX / 2;
     assert_true(pace_after_slice(&s));
 }
 
@@ -113,7 +113,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(contended_cores_make_it_give_way),
         cmocka_unit_test(a_spare_core_is_used_freely),
-        cmocka_unit_test(a_filling_heap_widens_the_share),
+        cmocka_unit_test(an_outgrown_heap_widens_the_share),
         cmocka_unit_test(a_slice_not_over_does_not_sleep),
         cmocka_unit_test(a_full_share_never_sleeps),
     };

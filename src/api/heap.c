@@ -48,7 +48,7 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     safepoint_init(&heap->safepoint);
     cpu_share_init(&heap->workers.share, cfg.gc_cpu_percent,
                    cfg.max_pause_us * 1000, &heap->safepoint.online,
-                   &heap->regions);
+                   &heap->used);
     if (driver_start(heap) != RGC_OK)
         goto no_driver;
     pthread_mutex_init(&heap->gc_lock, NULL);

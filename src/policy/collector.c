@@ -185,15 +185,17 @@ static void snapshot_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
 }
 
 /* The GC threads keep to their CPU share while the mutators fill the
- * cores until half of the memory free at the start of the cycle (above
- * the evacuation reserve) is gone; then they take what they can get, so
- * that the cycle ends before allocations stall. */
-static void set_pace_floor(struct rgc_heap *heap)
+ * cores until the mutators have allocated, since the cycle started, half
+ * of the headroom the trigger gives (trigger - live) beyond the trigger;
+ * then they take what they can get, so that the cycle ends before the
+ * heap outgrows its goal by much, or fills. */
+static void set_pace_limit(struct rgc_heap *heap)
 {
-    const struct region_table *rt = &heap->regions;
-    size_t free = __atomic_load_n(&rt->free_count, __ATOMIC_RELAXED);
-    size_t spare = free > rt->reserve ? free - rt->reserve : 0;
-    cpu_share_set_floor(&heap->workers.share, rt->reserve + spare / 2);
+    size_t trigger = HEAP_GET(heap->trigger), live = HEAP_GET(heap->live);
+    size_t used = HEAP_GET(heap->used);
+    size_t headroom = trigger > live ? trigger - live : trigger;
+    size_t from = used > trigger ? used : trigger;
+    cpu_share_set_limit(&heap->workers.share, from + headroom / 2);
 }
 
 /* ---- marking ---- */
@@ -521,7 +523,7 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     heap->last_alloc_total = allocated;
 
     cpu_share_busy(&heap->workers.share, 1);
-    set_pace_floor(heap);
+    set_pace_limit(heap);
     mark_prepare(&heap->regions);
     pause(heap, &c, RGC_PAUSE_MARK_START, mark_start);
     mark_concurrently(heap, &c);
@@ -537,7 +539,7 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
         pause(heap, &c, RGC_PAUSE_RELOCATE, verify_relocated);
     offer_spares(heap);
     clear_bitmaps(heap, &c);
-    cpu_share_set_floor(&heap->workers.share, 0);
+    cpu_share_set_limit(&heap->workers.share, SIZE_MAX);
     cpu_share_busy(&heap->workers.share, -1);
     heap->last_cycle_ns = rgc_now_ns() - c.start_ns;
     end_cycle(heap, &c);

@@ -21,13 +21,14 @@ static unsigned usable_cpus(void)
 
 void cpu_share_init(struct cpu_share *cs, unsigned percent,
                     uint64_t max_pause_ns, const int32_t *online,
-                    const struct region_table *rt)
+                    const size_t *used)
 {
     *cs = (struct cpu_share){.cpus = usable_cpus(),
                              .percent = percent,
                              .slice_ns = max_pause_ns / 2,
                              .online = online,
-                             .rt = rt};
+                             .used = used,
+                             .used_limit = SIZE_MAX};
 }
 
 void cpu_share_busy(struct cpu_share *cs, int delta)
@@ -40,9 +41,9 @@ void cpu_slice_start(struct cpu_slice *s)
     s->start_ns = rgc_now_ns();
 }
 
-void cpu_share_set_floor(struct cpu_share *cs, size_t regions)
+void cpu_share_set_limit(struct cpu_share *cs, size_t bytes)
 {
-    __atomic_store_n(&cs->free_floor, regions, __ATOMIC_RELAXED);
+    __atomic_store_n(&cs->used_limit, bytes, __ATOMIC_RELAXED);
 }
 
 /* More threads want the CPUs than there are: mutators online (a pause has
@@ -54,10 +55,10 @@ static bool contended(const struct cpu_share *cs)
     return busy > (int)cs->cpus;
 }
 
-static bool heap_filling(const struct cpu_share *cs)
+static bool heap_outgrown(const struct cpu_share *cs)
 {
-    return __atomic_load_n(&cs->rt->free_count, __ATOMIC_RELAXED) <
-           __atomic_load_n(&cs->free_floor, __ATOMIC_RELAXED);
+    return __atomic_load_n(cs->used, __ATOMIC_RELAXED) >
+           __atomic_load_n(&cs->used_limit, __ATOMIC_RELAXED);
 }
 
 void cpu_share_pace(struct cpu_share *cs, struct cpu_slice *s)
@@ -68,7 +69,7 @@ void cpu_share_pace(struct cpu_share *cs, struct cpu_slice *s)
     uint64_t ran = now - s->start_ns;
     if (ran < cs->slice_ns)
         return;
-    if (contended(cs) && !heap_filling(cs)) {
+    if (contended(cs) && !heap_outgrown(cs)) {
         /* Off for as long as keeps this thread at `percent` of a core. */
         uint64_t off = ran * (100 - cs->percent) / cs->percent;
         struct timespec ts = {(time_t)(off / 1000000000u),

@@ -14,10 +14,12 @@
  * as it bounds the pauses.  With a core to spare (fewer busy threads than
  * CPUs) nothing sleeps: the GC uses the idle cores freely.
  *
- * The share widens to all the CPU the GC can get once the free memory
- * falls below the floor the cycle set (cpu_share_set_floor): the cycle
- * must finish before the heap fills, and an allocation stall (the last
- * resort) costs the mutators more than a GC that competes with them.
+ * The share widens to all the CPU the GC can get once the heap's use
+ * passes the limit the cycle set (cpu_share_set_limit): the cycle must
+ * finish before the heap outgrows its goal, and both a heap that grows
+ * (fresh memory is faulted in by the mutators) and an allocation stall
+ * (the last resort) cost the mutators more than a GC that competes with
+ * them.
  * Invariants: sleeping happens only outside pauses (online mutators are 0
  * in a pause, so a pause never counts as contended), and never while the
  * caller holds a resource a mutator can wait on spinning.
@@ -29,8 +31,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heap/region_table.h"
-
 struct safepoint;
 
 struct cpu_share {
@@ -38,9 +38,8 @@ struct cpu_share {
     unsigned percent;           /* duty cycle while contended (1..100)   */
     uint64_t slice_ns;          /* longest run between two sleeps        */
     const int32_t *online;      /* mutators online (the safepoint's)     */
-    const struct region_table *rt;
-    size_t free_floor;          /* atomic: below this many free regions,
-                                   never sleep (0: no floor)            */
+    const size_t *used;         /* the heap's used bytes (atomic)        */
+    size_t used_limit;          /* atomic: above it, never sleep         */
     int gc_running;             /* atomic: GC threads at concurrent work */
     uint64_t sleeps;            /* atomic: times a GC thread gave way    */
     uint64_t slept_ns;          /* atomic: and for how long in all       */
@@ -53,7 +52,7 @@ struct cpu_slice {
 
 void cpu_share_init(struct cpu_share *cs, unsigned percent,
                     uint64_t max_pause_ns, const int32_t *online,
-                    const struct region_table *rt);
+                    const size_t *used);
 /* A GC thread starts (+1) or stops (-1) concurrent work: it counts as a
  * thread that wants a CPU. */
 void cpu_share_busy(struct cpu_share *cs, int delta);
@@ -61,8 +60,8 @@ void cpu_slice_start(struct cpu_slice *s);
 /* A work point: sleep if the slice is over and the cores are contended.
  * Cheap when the slice is not over (one clock read). */
 void cpu_share_pace(struct cpu_share *cs, struct cpu_slice *s);
-/* The cycle's floor: below `regions` free regions the share is unlimited
- * (0: no floor, between cycles). */
-void cpu_share_set_floor(struct cpu_share *cs, size_t regions);
+/* The cycle's limit: once used is above `bytes`, the share is unlimited
+ * (SIZE_MAX: no limit, between cycles). */
+void cpu_share_set_limit(struct cpu_share *cs, size_t bytes);
 
 #endif
