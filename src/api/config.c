@@ -38,7 +38,7 @@ void rgc_config_init(rgc_config *cfg)
         .region_size = 2 * MiB,
         .max_pause_us = 1000,
         .gc_threads = cpus >= 8 ? (unsigned)(cpus / 4) : 1,
-        .gc_cpu_percent = 25,
+        .gc_cpu_percent = 50,
         .growth_percent = 100,
         .evacuate_live_percent = 75,
         .tlab_size = 256 * KiB,
