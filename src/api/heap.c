@@ -16,6 +16,15 @@
 
 static _Thread_local struct rgc_thread *current; /* this OS thread's */
 
+static void destroy_locks(struct rgc_heap *heap)
+{
+    pthread_mutex_destroy(&heap->gc_lock);
+    pthread_mutex_destroy(&heap->types_lock);
+    pthread_mutex_destroy(&heap->large_lock);
+    pthread_mutex_destroy(&heap->stats_lock);
+    pthread_mutex_destroy(&heap->spare_regions.lock);
+}
+
 rgc_heap *rgc_heap_create(const rgc_config *given)
 {
     rgc_config cfg;
@@ -51,14 +60,6 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         return NULL;
     }
     safepoint_init(&heap->safepoint);
-    if (driver_start(heap) != RGC_OK) {
-        safepoint_destroy(&heap->safepoint);
-        workers_stop(&heap->workers);
-        region_table_destroy(&heap->regions);
-        type_table_destroy(&heap->types);
-        rgc_meta_free(heap);
-        return NULL;
-    }
     pthread_mutex_init(&heap->gc_lock, NULL);
     pthread_mutex_init(&heap->types_lock, NULL);
     pthread_mutex_init(&heap->large_lock, NULL);
@@ -70,6 +71,17 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     heap->regions.reserve = heap->regions.count / 20 > 2
                                 ? heap->regions.count / 20
                                 : 2;
+    /* Last: the driver may wake on its uncommit timer at once, before any
+     * request, and then takes gc_lock and reads the trigger. */
+    if (driver_start(heap) != RGC_OK) {
+        destroy_locks(heap);
+        safepoint_destroy(&heap->safepoint);
+        workers_stop(&heap->workers);
+        region_table_destroy(&heap->regions);
+        type_table_destroy(&heap->types);
+        rgc_meta_free(heap);
+        return NULL;
+    }
     chaos_begin(cfg.chaos);
     return heap;
 }
@@ -91,11 +103,7 @@ void rgc_heap_destroy(rgc_heap *heap)
     }
     workers_stop(&heap->workers);
     safepoint_destroy(&heap->safepoint);
-    pthread_mutex_destroy(&heap->gc_lock);
-    pthread_mutex_destroy(&heap->types_lock);
-    pthread_mutex_destroy(&heap->large_lock);
-    pthread_mutex_destroy(&heap->stats_lock);
-    pthread_mutex_destroy(&heap->spare_regions.lock);
+    destroy_locks(heap);
     for (size_t i = 0; i < heap->regions.count; i++) /* the last cycle's */
         forwarding_destroy(heap->regions.regions[i].forwarding);
     region_table_destroy(&heap->regions);

@@ -141,6 +141,7 @@ const char *chaos_point_name(enum chaos_point point)
         [CHAOS_DETACH] = "detach",
         [CHAOS_BLOCKING_ENTER] = "blocking_enter",
         [CHAOS_BLOCKING_LEAVE] = "blocking_leave",
+        [CHAOS_UNCOMMIT_CLAIM] = "uncommit_claim",
         [CHAOS_FAIL_MUTATOR_COPY] = "fail_mutator_copy",
         [CHAOS_FAIL_DESTINATION] = "fail_destination",
         [CHAOS_FAIL_SATB_BUFFER] = "fail_satb_buffer",
