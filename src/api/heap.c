@@ -71,8 +71,9 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     heap->regions.reserve = heap->regions.count / 20 > 2
                                 ? heap->regions.count / 20
                                 : 2;
-    /* Last: the driver may wake on its uncommit timer at once, before any
-     * request, and then takes gc_lock and reads the trigger. */
+    /* After everything the driver reads: it may wake on its uncommit
+     * timer at once, before any request, take gc_lock and read the
+     * trigger. */
     if (driver_start(heap) != RGC_OK) {
         destroy_locks(heap);
         safepoint_destroy(&heap->safepoint);

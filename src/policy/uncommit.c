@@ -47,8 +47,10 @@ uint64_t uncommit_idle(struct rgc_heap *heap)
                 next = since + delay;
             continue;
         }
-        if (driver_wanted(&heap->driver))
-            return now; /* the rest is due already: right after the cycle */
+        if (driver_wanted(&heap->driver)) {
+            next = now; /* the rest is due already: right after the cycle */
+            break;
+        }
         if (HEAP_GET(rt->committed_count) <= floor)
             break;
         pthread_mutex_lock(&heap->gc_lock);
