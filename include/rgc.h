@@ -64,6 +64,8 @@ typedef struct rgc_config {
     unsigned chaos;               /* nonzero: a seed; inject random delays
                                      and failures where threads meet
                                      (testing; docs/api.md)                */
+    uint64_t uncommit_delay_us;   /* free regions idle this long go back to
+                                     the OS in the background; 0: never    */
     rgc_oom_fn oom_callback;      /* called before an allocation fails      */
     void *oom_ctx;
 } rgc_config;
@@ -234,7 +236,8 @@ typedef enum rgc_collect_kind {
     RGC_COLLECT_FULL = 0,    /* mark everything, evacuate every region with
                                 garbage that is not pinned or humongous   */
     RGC_COLLECT_RELEASE = 1, /* FULL, then return every free region's
-                                memory to the OS (Go's FreeOSMemory)       */
+                                memory to the OS (Go's FreeOSMemory), after
+                                the world resumes, before returning        */
 } rgc_collect_kind;
 
 /* A safepoint.  Returns RGC_OK or RGC_EINVAL for an unknown kind. */
@@ -284,6 +287,9 @@ typedef struct rgc_heap_stats {
                                      and waited for the region's worker   */
     uint64_t regions_in_place;    /* set regions compacted within
                                      themselves (no free region to copy to) */
+    uint64_t regions_uncommitted; /* free regions returned to the OS in the
+                                     background after uncommit_delay (not
+                                     counting RGC_COLLECT_RELEASE's)       */
     /* The collector's own memory, outside the heap, now (requested sizes,
      * before the allocator's rounding): */
     size_t metadata_bytes;        /* the sum of the four below            */

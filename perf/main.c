@@ -85,6 +85,10 @@ static const char usage_text[] =
     "                      then ends with RGC_COLLECT_RELEASE (msgbuf, "
     "mtchurn, gcbench)\n"
     "  --timeline-ms N     milliseconds between two samples (5)\n"
+    "  --timeline-idle-ms N  before the release, an idle tail: one "
+    "RGC_COLLECT_FULL,\n"
+    "                      then N ms of nothing, so uncommit_delay shows "
+    "(0: none)\n"
     "  -h, --help          this text\n"
     "\n"
     "Each allocator runs in its own child process, one after the other.\n";
@@ -197,6 +201,7 @@ int main(int argc, char **argv)
     unsigned settle_ms = 2000;
     const char *timeline = NULL;
     unsigned timeline_ms = 0; /* 0: not given */
+    unsigned timeline_idle_ms = 0;
 
     for (; i < argc; i++) {
         const char *arg = argv[i];
@@ -220,7 +225,7 @@ int main(int argc, char **argv)
             "--msg-size", "--alloc",      "--options", "--settle-ms",
             "--threads",  "--ops",        "--reps",    "--keep-every",
             "--count",    "--timeline",   "--timeline-ms", "--handles",
-            "--global-roots"};
+            "--global-roots", "--timeline-idle-ms"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -298,6 +303,8 @@ int main(int argc, char **argv)
             timeline = value;
         } else if (strcmp(flag, "--timeline-ms") == 0) {
             timeline_ms = (unsigned)parse_count(flag, value, 1, 60000);
+        } else if (strcmp(flag, "--timeline-idle-ms") == 0) {
+            timeline_idle_ms = (unsigned)parse_count(flag, value, 0, 600000);
         } else { /* --settle-ms */
             settle_ms = (unsigned)parse_count(flag, value, 0, 600000);
         }
@@ -329,8 +336,10 @@ int main(int argc, char **argv)
         usage_error("--options: %s", err);
     if (timeline_ms && !timeline)
         usage_error("%s needs --timeline FILE", "--timeline-ms");
+    if (timeline_idle_ms && !timeline)
+        usage_error("%s needs --timeline FILE", "--timeline-idle-ms");
     if (timeline && !timeline_open(timeline, timeline_ms ? timeline_ms : 5,
-                                   err, sizeof err))
+                                   timeline_idle_ms, err, sizeof err))
         usage_error("--timeline: %s", err);
     mp.options = gp.options = options;
     if (is_barrier) {

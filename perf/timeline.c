@@ -23,6 +23,7 @@ static const char header[] =
 static struct {
     const char *path; /* NULL: no timeline was asked for */
     unsigned period_ms;
+    unsigned idle_ms; /* the idle tail before the release; 0: none */
     /* The child's sampler: */
     bool running;
     int fd, statm;
@@ -35,11 +36,12 @@ static struct {
     pthread_mutex_t lock;
     rgc_heap *heap;
     uint64_t cycles, pauses; /* as of the previous row */
-    const char *phase;       /* "run", then "release" from its request */
+    const char *phase;       /* "run", "idle" from the idle tail's
+                                collection, "release" from its request */
 } tl = {.fd = -1, .statm = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
-bool timeline_open(const char *path, unsigned period_ms, char *err,
-                   size_t errlen)
+bool timeline_open(const char *path, unsigned period_ms, unsigned idle_ms,
+                   char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     bool ok = fd >= 0 &&
@@ -50,6 +52,7 @@ bool timeline_open(const char *path, unsigned period_ms, char *err,
         close(fd);
     tl.path = ok ? path : NULL;
     tl.period_ms = period_ms;
+    tl.idle_ms = idle_ms;
     return ok;
 }
 
@@ -179,21 +182,41 @@ void timeline_heap(rgc_heap *heap)
     pthread_mutex_unlock(&tl.lock);
 }
 
+/* A row of its own at each phase change: the sampler may not get a CPU
+ * or the statistics while the collection runs. */
+static void enter_phase(const char *phase)
+{
+    pthread_mutex_lock(&tl.lock);
+    tl.phase = phase;
+    pthread_mutex_unlock(&tl.lock);
+    sample();
+}
+
 void timeline_release(rgc_heap *heap, rgc_thread *t)
 {
     if (!tl.running)
         return;
-    pthread_mutex_lock(&tl.lock);
-    tl.phase = "release";
-    pthread_mutex_unlock(&tl.lock);
-    /* A row of its own at the request: the sampler may not get a CPU or
-     * the statistics while the full collection runs. */
-    sample();
     rgc_thread *own = t ? NULL : rgc_thread_attach(heap);
-    if (!t && !own)
+    if (!t && !own) {
         fprintf(stderr, "rgc-bench: timeline: no release: %s\n",
                 rgc_last_error());
-    else if (rgc_collect(t ? t : own, RGC_COLLECT_RELEASE) != RGC_OK)
+        return;
+    }
+    rgc_thread *self = t ? t : own;
+    if (tl.idle_ms) {
+        /* The load is gone: one collection frees its regions, and then
+         * only the driver's uncommit_delay timer acts.  Idle in a
+         * blocking region, so that the heap's pauses do not wait for
+         * this thread. */
+        enter_phase("idle");
+        if (rgc_collect(self, RGC_COLLECT_FULL) != RGC_OK)
+            fprintf(stderr, "rgc-bench: timeline: %s\n", rgc_last_error());
+        rgc_blocking_enter(self);
+        run_settle(tl.idle_ms);
+        rgc_blocking_leave(self);
+    }
+    enter_phase("release");
+    if (rgc_collect(self, RGC_COLLECT_RELEASE) != RGC_OK)
         fprintf(stderr, "rgc-bench: timeline: %s\n", rgc_last_error());
     if (own && rgc_thread_detach(own) != RGC_OK)
         fprintf(stderr, "rgc-bench: timeline: %s\n", rgc_last_error());

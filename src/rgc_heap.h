@@ -62,6 +62,7 @@ struct rgc_heap {
     uint64_t degenerated_cycles; /* of which an allocation's last resort */
     uint64_t alloc_stalls;
     uint64_t regions_in_place;  /* relocated by sliding within themselves */
+    uint64_t regions_uncommitted; /* by the driver, after uncommit_delay */
     uint64_t load_slow;         /* load barrier slow paths taken, and    */
     uint64_t load_relocations;  /* objects it copied, and                */
     uint64_t load_waits;        /* loads that could not copy and waited

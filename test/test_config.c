@@ -40,6 +40,7 @@ static void defaults_are_consistent(void **state)
     assert_true(c.heap_max >= 512u << 20);
     assert_int_equal(c.heap_max % c.region_size, 0);
     assert_true(c.gc_threads >= 1);
+    assert_int_equal(c.uncommit_delay_us, 300000000); /* ZGC's 300 s */
     parse_ok(&c, ""); /* the defaults pass the consistency check */
 }
 
@@ -75,6 +76,12 @@ static void units_and_booleans(void **state)
     assert_int_equal(c.growth_percent, 50);
     assert_int_equal(c.evacuate_live_percent, 90);
     assert_false(c.verify);
+    parse_ok(&c, "uncommit_delay=10ms");
+    assert_int_equal(c.uncommit_delay_us, 10000);
+    parse_ok(&c, "uncommit_delay=0"); /* never; zero needs no unit */
+    assert_int_equal(c.uncommit_delay_us, 0);
+    parse_ok(&c, "uncommit_delay=60s");
+    assert_int_equal(c.uncommit_delay_us, 60000000);
 }
 
 static void rejects_bad_input(void **state)
@@ -95,6 +102,11 @@ static void rejects_bad_input(void **state)
     parse_bad("max_pause=500", "max_pause", "needs a unit");
     parse_bad("max_pause=5min", "max_pause", "unknown unit");
     parse_bad("max_pause=0us", "max_pause", "above 0");
+    parse_bad("max_pause=0", "max_pause", "above 0");
+    parse_bad("uncommit_delay=5", "uncommit_delay", "needs a unit");
+    parse_bad("uncommit_delay=9999999999999s", "uncommit_delay",
+              "too large");
+    parse_bad("uncommit_delay=500us", "uncommit_delay", "at least 1ms");
     parse_bad("gc_threads=two", "gc_threads", "whole number");
     parse_bad("gc_threads=0", "gc_threads", "between 1 and 1024");
     parse_bad("gc_threads=1.5", "gc_threads", "whole number");

@@ -1,4 +1,5 @@
-/* test_region_table.c — address arithmetic, free set, runs, commit/uncommit. */
+/* test_region_table.c — address arithmetic, free set, runs, commit/uncommit
+ * (and the uncommit's claim against a take). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,46 @@ static void take_commits_and_prefers_warm_regions(void **state)
     assert_int_equal(region_table_uncommit_free(&rt), 2 * REGION);
     assert_int_equal(rt.committed_count, 0);
     assert_int_equal(b->dirty_end, b->bottom);
+    region_table_destroy(&rt);
+}
+
+/* An uncommit claims its region as a take does: a region in use, or one
+ * freed after the cutoff, is left alone; an idle one goes, and comes back
+ * committed and zeroed when it is taken again. */
+static void uncommit_claims_against_takes(void **state)
+{
+    (void)state;
+    struct region_table rt;
+    assert_int_equal(region_table_init(&rt, 8 * REGION, REGION, false, false),
+                     0);
+    struct region *a = region_table_take(&rt, REGION_ALLOC);
+    struct region *b = region_table_take(&rt, REGION_ALLOC);
+    assert_non_null(a);
+    assert_non_null(b);
+    memset((void *)a->bottom, 0xcd, REGION);
+    a->top = a->end;
+    region_table_release(&rt, a);
+    uint64_t freed = region_idle_since(&rt, a->index);
+    assert_true(freed != UINT64_MAX);
+    /* in use, or never committed: not idle */
+    assert_int_equal(region_idle_since(&rt, b->index), UINT64_MAX);
+    assert_int_equal(region_idle_since(&rt, 5), UINT64_MAX);
+    assert_false(region_table_uncommit(&rt, b->index, UINT64_MAX));
+    assert_int_equal(b->state, REGION_ALLOC);
+    /* free, but since after the cutoff */
+    assert_false(region_table_uncommit(&rt, a->index, freed - 1));
+    assert_true(a->committed);
+    assert_int_equal(rt.free_count, 7); /* the failed claims gave back */
+    assert_true(region_table_uncommit(&rt, a->index, freed));
+    assert_false(a->committed);
+    assert_int_equal(rt.committed_count, 1);
+    assert_int_equal(rt.free_count, 7);
+    assert_int_equal(region_idle_since(&rt, a->index), UINT64_MAX);
+    struct region *c = region_table_take(&rt, REGION_ALLOC);
+    assert_ptr_equal(c, a); /* the lowest, committed or not */
+    assert_true(c->committed);
+    for (size_t i = 0; i < REGION; i += 4096)
+        assert_int_equal(((unsigned char *)c->bottom)[i], 0);
     region_table_destroy(&rt);
 }
 
@@ -177,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regions_tile_the_reservation),
         cmocka_unit_test(take_commits_and_prefers_warm_regions),
+        cmocka_unit_test(uncommit_claims_against_takes),
         cmocka_unit_test(exhaustion_returns_null),
         cmocka_unit_test(humongous_runs_are_contiguous),
         cmocka_unit_test(continuations_have_no_bitmap),

@@ -42,6 +42,8 @@ void rgc_config_init(rgc_config *cfg)
         .growth_percent = 100,
         .evacuate_live_percent = 75,
         .tlab_size = 256 * KiB,
+        /* ZGC's and Shenandoah's five minutes: docs/design.md, "Heap" */
+        .uncommit_delay_us = 300 * 1000000ull,
 #ifdef RGC_DEBUG
         .poison = true,
 #endif
@@ -98,6 +100,17 @@ int config_check(const rgc_config *c, const char *who)
         return rgc_fail(RGC_EINVAL,
                         "%s: gc_cpu_percent: %u must be between 1 and 100",
                         who, c->gc_cpu_percent);
+    /* Under a millisecond the driver's timer would keep it busy; above,
+     * nanosecond deadlines would overflow. */
+    if (c->uncommit_delay_us > UINT64_MAX / 4000)
+        return rgc_fail(RGC_EINVAL,
+                        "%s: uncommit_delay: %llu us is too large", who,
+                        (unsigned long long)c->uncommit_delay_us);
+    if (c->uncommit_delay_us && c->uncommit_delay_us < 1000)
+        return rgc_fail(RGC_EINVAL,
+                        "%s: uncommit_delay: %llu us must be 0 (never) or "
+                        "at least 1ms",
+                        who, (unsigned long long)c->uncommit_delay_us);
     if (c->evacuate_live_percent > 100)
         return rgc_fail(RGC_EINVAL,
                         "%s: evacuate_live_percent: %u is above 100", who,
@@ -131,6 +144,7 @@ static const struct option options[] = {
     OPT("log", BOOL, log),
     OPT("checkmark", BOOL, checkmark),
     OPT("chaos", COUNT, chaos),
+    OPT("uncommit_delay", TIME, uncommit_delay_us),
 };
 
 /* A decimal number and the rest of the string; false if s starts with no
@@ -210,8 +224,10 @@ static int parse_value(const struct option *o, const char *v, void *field,
             by = 1000;
         else if (!strcmp(unit, "s"))
             by = 1000000;
-        else if (!*unit)
+        else if (!*unit && n)
             return bad(who, o->key, v, "needs a unit (us, ms or s)");
+        else if (!*unit)
+            by = 1; /* zero is zero in any unit */
         else
             return bad(who, o->key, v, "has an unknown unit (use us, ms or s)");
         if (n == ULLONG_MAX || !scale(&n, by))

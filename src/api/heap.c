@@ -16,6 +16,16 @@
 
 static _Thread_local struct rgc_thread *current; /* this OS thread's */
 
+static void destroy_locks(struct rgc_heap *heap)
+{
+    pthread_mutex_destroy(&heap->gc_lock);
+    pthread_mutex_destroy(&heap->types_lock);
+    pthread_mutex_destroy(&heap->large_lock);
+    pthread_mutex_destroy(&heap->stats_lock);
+    events_destroy(&heap->events);
+    pthread_mutex_destroy(&heap->spare_regions.lock);
+}
+
 rgc_heap *rgc_heap_create(const rgc_config *given)
 {
     rgc_config cfg;
@@ -49,8 +59,6 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     cpu_share_init(&heap->workers.share, cfg.gc_cpu_percent,
                    cfg.max_pause_us * 1000, &heap->safepoint.online,
                    &heap->used);
-    if (driver_start(heap) != RGC_OK)
-        goto no_driver;
     pthread_mutex_init(&heap->gc_lock, NULL);
     pthread_mutex_init(&heap->types_lock, NULL);
     pthread_mutex_init(&heap->large_lock, NULL);
@@ -63,10 +71,16 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     heap->regions.reserve = heap->regions.count / 20 > 2
                                 ? heap->regions.count / 20
                                 : 2;
+    /* After everything the driver reads: it may wake on its uncommit
+     * timer at once, before any request, take gc_lock and read the
+     * trigger. */
+    if (driver_start(heap) != RGC_OK)
+        goto no_driver;
     chaos_begin(cfg.chaos);
     return heap;
 
 no_driver:
+    destroy_locks(heap);
     safepoint_destroy(&heap->safepoint);
     workers_stop(&heap->workers);
 no_workers:
@@ -99,12 +113,7 @@ void rgc_heap_destroy(rgc_heap *heap)
     }
     workers_stop(&heap->workers);
     safepoint_destroy(&heap->safepoint);
-    pthread_mutex_destroy(&heap->gc_lock);
-    pthread_mutex_destroy(&heap->types_lock);
-    pthread_mutex_destroy(&heap->large_lock);
-    pthread_mutex_destroy(&heap->stats_lock);
-    events_destroy(&heap->events);
-    pthread_mutex_destroy(&heap->spare_regions.lock);
+    destroy_locks(heap);
     for (size_t i = 0; i < heap->regions.count; i++) /* the last cycle's */
         forwarding_destroy(heap->regions.regions[i].forwarding);
     region_table_destroy(&heap->regions);

@@ -41,6 +41,7 @@ void rgc_stats(rgc_heap *heap, rgc_heap_stats *out)
         .load_relocations = HEAP_GET(heap->load_relocations),
         .load_waits = HEAP_GET(heap->load_waits),
         .regions_in_place = HEAP_GET(heap->regions_in_place),
+        .regions_uncommitted = HEAP_GET(heap->regions_uncommitted),
         .metadata_bytes = HEAP_GET(rt->meta.total),
         .metadata_peak_bytes = HEAP_GET(rt->meta.peak),
         .region_table_bytes = meta_bytes(&rt->meta, META_REGION_TABLE),

@@ -11,7 +11,7 @@ int chaos_active;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned seed, heaps; /* under lock; seed read atomically */
 static chaos_hook hook;      /* atomic */
-static void *hook_ctx;
+static void *hook_ctx;       /* atomic: read while a hook is replaced */
 static uint64_t streams;     /* threads that have drawn a number */
 
 /* One xorshift stream per thread, started from the seed and the thread's
@@ -40,7 +40,7 @@ static bool call_hook(enum chaos_point point, const void *subject,
     chaos_hook h = __atomic_load_n(&hook, __ATOMIC_ACQUIRE);
     if (!h)
         return false;
-    *failed = h(hook_ctx, point, subject);
+    *failed = h(__atomic_load_n(&hook_ctx, __ATOMIC_RELAXED), point, subject);
     return true;
 }
 
@@ -115,7 +115,7 @@ unsigned chaos_seed(void)
 void chaos_set_hook(chaos_hook h, void *ctx)
 {
     pthread_mutex_lock(&lock);
-    hook_ctx = ctx;
+    __atomic_store_n(&hook_ctx, ctx, __ATOMIC_RELAXED);
     __atomic_store_n(&hook, h, __ATOMIC_RELEASE);
     update_active();
     pthread_mutex_unlock(&lock);
@@ -144,6 +144,7 @@ const char *chaos_point_name(enum chaos_point point)
         [CHAOS_DETACH] = "detach",
         [CHAOS_BLOCKING_ENTER] = "blocking_enter",
         [CHAOS_BLOCKING_LEAVE] = "blocking_leave",
+        [CHAOS_UNCOMMIT_CLAIM] = "uncommit_claim",
         [CHAOS_FAIL_MUTATOR_COPY] = "fail_mutator_copy",
         [CHAOS_FAIL_DESTINATION] = "fail_destination",
         [CHAOS_FAIL_SATB_BUFFER] = "fail_satb_buffer",

@@ -5,7 +5,7 @@
  * its atomic steps, and ThreadSanitizer cannot see a logic race.  So every
  * step where two threads meet (forwarding, heals, TLAB refills, SATB
  * hand-offs, handshakes, stopping the world, attach/detach, blocking
- * regions) is named here and calls chaos_point; under the `chaos=SEED`
+ * regions, uncommitting a free region) is named here and calls chaos_point; under the `chaos=SEED`
  * option each call may yield the CPU or sleep a little, and the failure
  * points (chaos_fail) sometimes fail on purpose, so the rarely-run paths
  * (a mutator that cannot copy, a worker with no destination: sliding in
@@ -53,6 +53,9 @@ enum chaos_point {
     CHAOS_DETACH,
     CHAOS_BLOCKING_ENTER,
     CHAOS_BLOCKING_LEAVE,
+    /* heap */
+    CHAOS_UNCOMMIT_CLAIM,       /* a free region chosen for uncommit, not
+                                   yet claimed: a take may win it now     */
     /* failure points (chaos_fail) */
     CHAOS_FAIL_MUTATOR_COPY,    /* a load barrier gets no room to copy    */
     CHAOS_FAIL_DESTINATION,     /* a worker gets no destination region    */

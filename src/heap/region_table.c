@@ -6,14 +6,19 @@
  * page faults it need not take (docs/design.md, "Heap").  Taking a region is
  * lock-free: the thread whose atomic and-not clears a free bit owns that
  * region.  Releasing happens in a pause or, for a relocated region, when
- * its worker has closed its forwarding table (no mutator reads it);
- * uncommitting happens only in a pause.
+ * its worker has closed its forwarding table (no mutator reads it).
+ * Uncommitting happens while mutators run (the driver between cycles, or
+ * RGC_COLLECT_RELEASE after its pause), so an uncommit claims the region
+ * exactly as a take does: whoever clears the free bit first owns it, and
+ * the take path pays nothing for the uncommitter's existence.
  */
 #include "heap/region_table.h"
 
 #include <string.h>
 
 #include "base/bitmap.h"
+#include "base/chaos.h"
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/meta.h"
 
@@ -50,6 +55,9 @@ int region_table_init(struct region_table *rt, size_t heap_max,
     }
     rt->free_count = rt->count;
     rt->mark_epoch = 1; /* a region taken records epoch 1 before any mark */
+    uint64_t now = rgc_now_ns();
+    for (size_t i = 0; i < rt->count; i++)
+        rt->regions[i].free_since = now;
     if (pretouch) {
         rc = os_commit(rt->base, heap_max);
         if (rc != RGC_OK) {
@@ -257,6 +265,7 @@ static void release_one(struct region_table *rt, struct region *r)
         os_protect(r->bottom, rt->region_size);
         r->poisoned = true;
     }
+    __atomic_store_n(&r->free_since, rgc_now_ns(), __ATOMIC_RELAXED);
     return_bit(rt, r->index);
 }
 
@@ -275,21 +284,52 @@ void region_zero(struct region *r, uintptr_t from, uintptr_t to)
         memset((void *)from, 0, to - from);
 }
 
+uint64_t region_idle_since(const struct region_table *rt, size_t i)
+{
+    if (!bitmap_test(rt->free_set, i) || !bitmap_test(rt->committed_set, i))
+        return UINT64_MAX;
+    return __atomic_load_n(&rt->regions[i].free_since, __ATOMIC_RELAXED);
+}
+
+/* The caller owns r (claimed, free): its memory goes, and with it what
+ * described that memory. */
+static void uncommit_claimed(struct region_table *rt, struct region *r)
+{
+    os_uncommit(r->bottom, rt->region_size);
+    free_marks(rt, r);
+    r->committed = false;
+    r->poisoned = false;
+    r->dirty_end = r->bottom; /* the OS hands back zero pages */
+    bitmap_clear(rt->committed_set, r->index);
+    __atomic_fetch_sub(&rt->committed_count, 1, __ATOMIC_RELAXED);
+}
+
+bool region_table_uncommit(struct region_table *rt, size_t i,
+                           uint64_t freed_before)
+{
+    struct region *r = &rt->regions[i];
+    /* Chosen, not yet claimed: a take may win the region here, and then
+     * owns it; the claim below fails and the region is left alone. */
+    chaos_point(CHAOS_UNCOMMIT_CLAIM, r);
+    if (!claim_bit(rt, i))
+        return false;
+    /* Claimed (acquire): what the last releaser wrote is visible, and the
+     * region may have been taken, used and freed again since the hint. */
+    bool idle = r->committed &&
+                __atomic_load_n(&r->free_since, __ATOMIC_RELAXED) <=
+                    freed_before;
+    if (idle)
+        uncommit_claimed(rt, r);
+    return_bit(rt, i);
+    return idle;
+}
+
 size_t region_table_uncommit_free(struct region_table *rt)
 {
     size_t bytes = 0;
-    for (size_t i = 0; i < rt->count; i++) {
-        struct region *r = &rt->regions[i];
-        if (r->state != REGION_FREE || !r->committed)
-            continue;
-        os_uncommit(r->bottom, rt->region_size);
-        free_marks(rt, r);
-        r->committed = false;
-        r->poisoned = false;
-        r->dirty_end = r->bottom; /* the OS hands back zero pages */
-        bitmap_clear(rt->committed_set, i);
-        __atomic_fetch_sub(&rt->committed_count, 1, __ATOMIC_RELAXED);
-        bytes += rt->region_size;
-    }
+    for (size_t i = 0; i < rt->count; i++)
+        if (region_idle_since(rt, i) != UINT64_MAX &&
+            region_table_uncommit(rt, i, UINT64_MAX))
+            bytes += rt->region_size;
     return bytes;
 }

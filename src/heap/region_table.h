@@ -27,7 +27,13 @@
  *     accessed with atomics outside pauses (region_state, region_set_state,
  *     region_top, ...);
  *   - "committed" regions are readable and writable; free regions stay
- *     committed (warm) until region_table_uncommit_free();
+ *     committed (warm) until an uncommit claims them;
+ *   - only the claimer of a region (the thread whose and-not cleared its
+ *     free bit: a take, or an uncommit) writes its metadata, until it
+ *     returns or hands the region over; so an uncommit and a take of the
+ *     same region never overlap (docs/design.md, "Uncommit");
+ *   - free_since is when a free region last became free (atomic: the
+ *     uncommitter reads it before it claims, as a hint);
  *   - every byte in [dirty_end, end) is zero; below dirty_end, bytes at or
  *     above top may be left from an earlier use, and whoever allocates
  *     there zeroes them first (only those: never-touched pages stay
@@ -63,6 +69,7 @@ struct region {
     uint32_t span;           /* HUMONGOUS_START: regions in the run       */
     uint32_t pin_count;      /* objects pinned in this region              */
     bool committed;
+    uint64_t free_since;     /* atomic; FREE: since when (rgc_now_ns)    */
     uintptr_t dirty_end;     /* bytes from here to end are zero        */
     bool poisoned;
     bool in_relocation_set;  /* atomic: rgc_pin reads it              */
@@ -128,8 +135,19 @@ struct region *region_table_take_run(struct region_table *rt, size_t n);
 void region_table_release(struct region_table *rt, struct region *r);
 /* Zero the bytes of [from, to) inside r that may hold old data. */
 void region_zero(struct region *r, uintptr_t from, uintptr_t to);
-/* Give the memory of every free region back to the OS; returns bytes. */
+/* Give the memory of every free region back to the OS; returns bytes.
+ * Mutators may take regions meanwhile: each is claimed as by a take, and
+ * a region taken first is left alone. */
 size_t region_table_uncommit_free(struct region_table *rt);
+/* Give region i's memory back if it is still free, committed and free
+ * since no later than freed_before: claim it from the free set, uncommit,
+ * return it.  false if a taker won it first (or it no longer qualifies).
+ * The caller chose i from region_idle_since() without claiming it. */
+bool region_table_uncommit(struct region_table *rt, size_t i,
+                           uint64_t freed_before);
+/* When region i became free if it is free and committed now, else
+ * UINT64_MAX: a hint, read without claiming it. */
+uint64_t region_idle_since(const struct region_table *rt, size_t i);
 
 /* The region's mark bitmap, allocated on first use (NULL: out of memory);
  * never for a humongous continuation, which holds no object start. */

@@ -36,6 +36,9 @@
  * A full collection (rgc_collect, or the last resort of an allocation that
  * stalled and still found no room) runs the same phases in one pause: the
  * degenerated collection, the only one that copies in a pause.
+ * RGC_COLLECT_RELEASE then uncommits every free region once the world
+ * has resumed (the driver does the same, between cycles, for regions
+ * free for uncommit_delay: policy/uncommit.h).
  * Every pause is recorded in the pause histograms (overall and by kind),
  * its time-to-safepoint in its own, and judged against max_pause; the
  * event listener hears of cycles and pauses (policy/report.h) only while
@@ -475,8 +478,6 @@ static void full_cycle(struct rgc_heap *heap, struct cycle *c)
     if (heap->config.verify)
         verify_relocated(heap, c);
     offer_spares(heap);
-    if (c->kind == RGC_COLLECT_RELEASE)
-        region_table_uncommit_free(&heap->regions);
     clear_bitmaps(heap, c);
 }
 
@@ -570,6 +571,14 @@ bool collector_collect(struct rgc_heap *heap, struct rgc_thread *self,
         begin_cycle(heap, &c, true, degenerated ? "degenerated" : "full",
                     kind);
         pause(heap, &c, RGC_PAUSE_FULL, full_cycle);
+        /* Outside the pause, still offline and under gc_lock: mutators
+         * take regions meanwhile, and the uncommit claims each region
+         * against them (heap/region_table.h). */
+        if (kind == RGC_COLLECT_RELEASE) {
+            region_table_uncommit_free(&heap->regions);
+            c.rec.committed = HEAP_GET(heap->regions.committed_count) *
+                              heap->regions.region_size;
+        }
         HEAP_ADD(heap->full_cycles, 1);
         HEAP_ADD(heap->degenerated_cycles, degenerated);
     }

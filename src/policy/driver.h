@@ -5,7 +5,8 @@
  * crosses the trigger asks the driver (driver_request, no waiting), and an
  * allocation that finds the heap full waits for the driver's next cycle to
  * finish (driver_wait: an allocation stall) before anyone may fall back to
- * a stop-the-world collection.
+ * a stop-the-world collection.  Between cycles it also wakes on a timer
+ * and returns regions long free to the OS (policy/uncommit.h).
  */
 #ifndef RGC_POLICY_DRIVER_H
 #define RGC_POLICY_DRIVER_H
@@ -20,11 +21,12 @@ struct rgc_thread;
 struct driver {
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake;      /* a request, or stop                     */
+    pthread_cond_t wake;      /* a request, or stop (CLOCK_MONOTONIC)   */
     pthread_cond_t finished;  /* a cycle ended                          */
     bool requested;           /* atomic: a cycle is wanted              */
     bool running;             /* atomic: a cycle is under way           */
-    bool stopping;
+    bool stopping;            /* written atomically under lock: the
+                                 uncommit pass reads it without it      */
     uint64_t cycles;          /* concurrent cycles completed            */
 };
 
