@@ -122,8 +122,11 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
     rgc_event ev = report_pause_begin(&heap->safepoint, kind, start, ttsp);
     retire_allocation(heap, kind == RGC_PAUSE_FULL);
     fn(heap, c);
-    safepoint_resume_world(&heap->safepoint);
+    /* The pause ends when the world is told to resume: read later, the
+     * clock would also count the driver waiting for a core once the
+     * mutators it woke have taken them. */
     uint64_t ns = rgc_now_ns() - start;
+    safepoint_resume_world(&heap->safepoint);
     pthread_mutex_lock(&heap->stats_lock);
     histogram_record(&heap->ttsp, ttsp);
     histogram_record(&heap->pauses, ns);
