@@ -273,6 +273,26 @@ struct collect_job {
     rgc_thread *thread;
 };
 
+/* A logging heap whose every pause is over the goal (the test hook). */
+static rgc_heap *heap_judged_against_zero(void)
+{
+    rgc_heap *heap = heap_with("heap_max=16m,region_size=1m,log");
+    heap->zero_pause_goal = true;
+    return heap;
+}
+
+/* The over-goal event of the forced (full) collection, or fail. */
+static const rgc_event *full_over_goal(const struct recorder *r)
+{
+    const rgc_event *full = NULL;
+    for (unsigned i = 0; i < r->count; i++)
+        if (r->events[i].kind == RGC_EVENT_PAUSE_OVER_GOAL &&
+            r->events[i].pause_kind == RGC_PAUSE_FULL)
+            full = &r->events[i];
+    assert_non_null(full);
+    return full;
+}
+
 static void collect_full(void *arg)
 {
     struct collect_job *j = arg;
@@ -282,8 +302,7 @@ static void collect_full(void *arg)
 static void a_pause_over_the_goal_is_counted_logged_and_reported(void **state)
 {
     (void)state;
-    rgc_heap *heap = heap_with("heap_max=16m,region_size=1m,log");
-    heap->zero_pause_goal = true;
+    rgc_heap *heap = heap_judged_against_zero();
     struct recorder *r = test_malloc(sizeof *r);
     recorder_init(r, heap, NULL);
     rgc_thread *t = rgc_thread_attach(heap);
@@ -305,12 +324,7 @@ static void a_pause_over_the_goal_is_counted_logged_and_reported(void **state)
     unsigned kinds[RGC_PAUSE_KINDS] = {0}, over = 0;
     check_order(r, kinds, &over);
     assert_int_equal(over, st.pauses_over_goal);
-    const rgc_event *full = NULL;
-    for (unsigned i = 0; i < r->count; i++)
-        if (r->events[i].kind == RGC_EVENT_PAUSE_OVER_GOAL &&
-            r->events[i].pause_kind == RGC_PAUSE_FULL)
-            full = &r->events[i];
-    assert_non_null(full);
+    const rgc_event *full = full_over_goal(r);
     assert_int_equal(full->goal_ns, 0);
     /* The collecting thread was the only one attached, and offline before
      * the stop: nothing held it up, the collection's work made it long. */
@@ -357,8 +371,7 @@ static void *hold(void *arg)
 static void a_thread_that_holds_a_pause_is_named(void **state)
 {
     (void)state;
-    rgc_heap *heap = heap_with("heap_max=16m,region_size=1m,log");
-    heap->zero_pause_goal = true;
+    rgc_heap *heap = heap_judged_against_zero();
     struct recorder *r = test_malloc(sizeof *r);
     recorder_init(r, heap, NULL);
     rgc_thread *t = rgc_thread_attach(heap);
@@ -374,12 +387,7 @@ static void a_thread_that_holds_a_pause_is_named(void **state)
     rgc_thread_detach(t);
     recorder_finish(r);
 
-    const rgc_event *full = NULL;
-    for (unsigned i = 0; i < r->count; i++)
-        if (r->events[i].kind == RGC_EVENT_PAUSE_OVER_GOAL &&
-            r->events[i].pause_kind == RGC_PAUSE_FULL)
-            full = &r->events[i];
-    assert_non_null(full);
+    const rgc_event *full = full_over_goal(r);
     assert_int_equal(full->cause, RGC_CAUSE_TTSP);
     assert_int_equal(full->holder_tid, h.tid);
     assert_string_equal(full->holder_name, "holder");

@@ -34,16 +34,24 @@ static void regions_tile_the_reservation(void **state)
     region_table_destroy(&rt);
 }
 
+/* A table of 8 regions, two of them taken (a, then b). */
+static void table_with_two_taken(struct region_table *rt, struct region **a,
+                                 struct region **b)
+{
+    assert_int_equal(region_table_init(rt, 8 * REGION, REGION, false, false),
+                     0);
+    *a = region_table_take(rt, REGION_ALLOC);
+    *b = region_table_take(rt, REGION_ALLOC);
+    assert_non_null(*a);
+    assert_non_null(*b);
+}
+
 static void take_commits_and_prefers_warm_regions(void **state)
 {
     (void)state;
     struct region_table rt;
-    assert_int_equal(region_table_init(&rt, 8 * REGION, REGION, false, false),
-                     0);
-    struct region *a = region_table_take(&rt, REGION_ALLOC);
-    struct region *b = region_table_take(&rt, REGION_ALLOC);
-    assert_non_null(a);
-    assert_non_null(b);
+    struct region *a, *b;
+    table_with_two_taken(&rt, &a, &b);
     assert_int_equal(rt.committed_count, 2);
     assert_int_equal(rt.free_count, 6);
     memset((void *)b->bottom, 0xab, REGION); /* committed: writable */
@@ -70,12 +78,8 @@ static void uncommit_claims_against_takes(void **state)
 {
     (void)state;
     struct region_table rt;
-    assert_int_equal(region_table_init(&rt, 8 * REGION, REGION, false, false),
-                     0);
-    struct region *a = region_table_take(&rt, REGION_ALLOC);
-    struct region *b = region_table_take(&rt, REGION_ALLOC);
-    assert_non_null(a);
-    assert_non_null(b);
+    struct region *a, *b;
+    table_with_two_taken(&rt, &a, &b);
     memset((void *)a->bottom, 0xcd, REGION);
     a->top = a->end;
     region_table_release(&rt, a);

@@ -175,43 +175,41 @@ static void overwritten_handle(void **state)
     teardown(&f);
 }
 
-/* A global root's only reference moves into a new handle and the global
- * is unregistered before the driver reads the globals (it reads them after
- * the threads' handles, so the hook holds it before that). */
-static void unregistered_global_root(void **state)
+/* A global root's only reference moves into a new handle, and the global
+ * loses it before the driver reads the globals (it reads them after the
+ * threads' handles, so the hook holds it before that): unregistered, or
+ * overwritten through rgc_root_store (then unregistered afterwards). */
+static void global_root_loses_its_reference(bool unregister, uint64_t value)
 {
-    (void)state;
     struct fixture f = setup();
     rgc_ref global = {0};
     assert_int_equal(rgc_root_register(f.heap, &global), RGC_OK);
     rgc_scope scope = rgc_scope_open(f.t);
-    rgc_root_store(f.t, &global, make_pair(&f, 300));
+    rgc_root_store(f.t, &global, make_pair(&f, value));
     uint64_t cycles = hold_at_root_scan(&f);
     rgc_ref *kept = rgc_handle(f.t, rgc_load(f.t, &global));
-    assert_int_equal(rgc_root_unregister(f.heap, &global), RGC_OK);
+    if (unregister)
+        assert_int_equal(rgc_root_unregister(f.heap, &global), RGC_OK);
+    else
+        rgc_root_store(f.t, &global, NULL);
     finish_cycle(&f, cycles);
-    check_pair(&f, kept, 300);
+    check_pair(&f, kept, value);
     rgc_scope_close(f.t, scope);
+    if (!unregister)
+        assert_int_equal(rgc_root_unregister(f.heap, &global), RGC_OK);
     teardown(&f);
 }
 
-/* The same, the global overwritten through rgc_root_store. */
+static void unregistered_global_root(void **state)
+{
+    (void)state;
+    global_root_loses_its_reference(true, 300);
+}
+
 static void overwritten_global_root(void **state)
 {
     (void)state;
-    struct fixture f = setup();
-    rgc_ref global = {0};
-    assert_int_equal(rgc_root_register(f.heap, &global), RGC_OK);
-    rgc_scope scope = rgc_scope_open(f.t);
-    rgc_root_store(f.t, &global, make_pair(&f, 400));
-    uint64_t cycles = hold_at_root_scan(&f);
-    rgc_ref *kept = rgc_handle(f.t, rgc_load(f.t, &global));
-    rgc_root_store(f.t, &global, NULL);
-    finish_cycle(&f, cycles);
-    check_pair(&f, kept, 400);
-    rgc_scope_close(f.t, scope);
-    assert_int_equal(rgc_root_unregister(f.heap, &global), RGC_OK);
-    teardown(&f);
+    global_root_loses_its_reference(false, 400);
 }
 
 /* The snapshot spans several handle chunks; a scope opened in the first
