@@ -227,6 +227,7 @@ static void the_relocate_start_pause_is_predicted_from_its_set(void **state)
 
 #define SLOTS 4096
 #define CYCLES 4
+#define MUTATORS 2
 
 struct listener {
     pthread_mutex_t lock;
@@ -255,9 +256,13 @@ struct mutator {
     bool intact;  /* every slot held what was stored, at the end */
 };
 
-/* Overwrites slots of a rooted array with fresh objects all the time:
- * every store while marking records an SATB entry, so every mark-end
- * pause has entries to drain, and the allocation keeps cycles coming. */
+#define MAGIC 0x5eed5eedu
+
+/* Moves references between the slots of a rooted array all the time, and
+ * now and then stores a fresh object: every store while marking records
+ * an SATB entry, so every mark-end pause has entries to drain (few
+ * allocations: the thread rarely stalls, so it stores while the cycle
+ * runs), and the allocation keeps cycles coming. */
 static void *mutate(void *arg)
 {
     struct mutator *m = arg;
@@ -267,17 +272,24 @@ static void *mutate(void *arg)
     rgc_scope s = rgc_scope_open(t);
     rgc_ref *array = rgc_handle(t, rgc_alloc_refs(t, SLOTS));
     uint64_t rng = 88172645463325252ull;
-    while (!__atomic_load_n(&m->stop, __ATOMIC_RELAXED)) {
+    for (unsigned long op = 0; !__atomic_load_n(&m->stop, __ATOMIC_RELAXED);
+         op++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-        size_t i = rng % SLOTS;
-        size_t *obj = rgc_alloc_bytes(t, 64);
-        *obj = i;
-        rgc_store_elem(t, rgc_load(t, array), i, obj);
+        size_t i = rng % SLOTS, j = (rng >> 32) % SLOTS;
+        void *refs = rgc_load(t, array);
+        void *value = rgc_load_elem(t, refs, j);
+        if (!value || op % 128 == 0) {
+            uint64_t *obj = rgc_alloc_bytes(t, 64);
+            *obj = MAGIC;
+            value = obj;
+            refs = rgc_load(t, array); /* the allocation may have moved it */
+        }
+        rgc_store_elem(t, refs, i, value);
     }
     m->intact = true;
     for (size_t i = 0; i < SLOTS; i++) {
-        size_t *obj = rgc_load_elem(t, rgc_load(t, array), i);
-        m->intact &= !obj || *obj == i;
+        uint64_t *obj = rgc_load_elem(t, rgc_load(t, array), i);
+        m->intact &= !obj || *obj == MAGIC;
     }
     rgc_scope_close(t, s);
     rgc_thread_detach(t);
@@ -300,31 +312,37 @@ static void marking_completes_when_the_pause_would_not_fit(void **state)
     int saved = dup(STDERR_FILENO);
     dup2(fileno(log), STDERR_FILENO);
 
-    rgc_heap *heap = heap_with("heap_max=32m,region_size=256k,tlab_size=16k,"
+    rgc_heap *heap = heap_with("heap_max=128m,region_size=256k,tlab_size=16k,"
                                "max_pause=1ms,checkmark,log");
     heap->slow_mark_end_ns = 3000000; /* 3 ms in every mark-end pause */
     struct listener l = {.lock = PTHREAD_MUTEX_INITIALIZER};
     assert_int_equal(rgc_set_event_listener(heap, listen, &l), RGC_OK);
-    struct mutator m = {.heap = heap};
-    pthread_t mt;
-    assert_int_equal(pthread_create(&mt, NULL, mutate, &m), 0);
+    struct mutator m[MUTATORS];
+    pthread_t mt[MUTATORS];
+    for (int i = 0; i < MUTATORS; i++) {
+        m[i] = (struct mutator){.heap = heap};
+        assert_int_equal(pthread_create(&mt[i], NULL, mutate, &m[i]), 0);
+    }
     /* Without the floor, the pauses would trace nothing and marking never
      * complete: the deadline turns that hang into a failure. */
-    uint64_t deadline = rgc_now_ns() + 120000000000u;
+    uint64_t deadline = rgc_now_ns() + 60000000000u;
     while (concurrent_cycles(heap) < CYCLES && rgc_now_ns() < deadline)
         usleep(10000);
     uint64_t done = concurrent_cycles(heap);
-    __atomic_store_n(&m.stop, true, __ATOMIC_RELAXED);
+    for (int i = 0; i < MUTATORS; i++)
+        __atomic_store_n(&m[i].stop, true, __ATOMIC_RELAXED);
 
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
     if (done < CYCLES)
-        fail_msg("%llu of %d concurrent cycles in 120 s: marking does not "
+        fail_msg("%llu of %d concurrent cycles in 60 s: marking does not "
                  "complete when the mark-end pause would not fit",
                  (unsigned long long)done, CYCLES);
-    pthread_join(mt, NULL);
-    assert_true(m.intact);
+    for (int i = 0; i < MUTATORS; i++) {
+        pthread_join(mt[i], NULL);
+        assert_true(m[i].intact);
+    }
     assert_int_equal(rgc_set_event_listener(heap, NULL, NULL), RGC_OK);
     rgc_heap_stats st;
     rgc_stats(heap, &st);
