@@ -361,6 +361,10 @@ typedef enum rgc_pause_cause {
     RGC_CAUSE_TTSP = 1,  /* waiting for threads to stop (holder_*: the
                             last one to arrive)                          */
     RGC_CAUSE_WORK = 2,  /* the pause's own work: pause_kind's phase     */
+    RGC_CAUSE_PREDICTED = 3, /* its own work, and the predictor said before
+                            it that even its least work would not fit
+                            max_pause (predicted_ns): work that cannot go
+                            concurrent, not a misprediction             */
 } rgc_pause_cause;
 
 /* Times are CLOCK_MONOTONIC nanoseconds.  Fields that do not apply to a
@@ -379,6 +383,10 @@ typedef struct rgc_event {
      * running threads to 0), or tid 0 and "" if none was running. */
     int holder_tid;        /* its kernel thread id (gettid)               */
     char holder_name[16];  /* its pthread name at attach, or "tid N"      */
+    /* Mark-end and relocate-start pauses of a concurrent cycle: what the
+     * predictor planned the pause to take at most, time-to-safepoint
+     * included (compare with duration_ns); 0 for other pauses. */
+    uint64_t predicted_ns;
 } rgc_event;
 
 typedef void (*rgc_event_fn)(rgc_heap *heap, const rgc_event *event,

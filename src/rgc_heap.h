@@ -10,6 +10,7 @@
 #include "mark/satb.h"
 #include "object/type_table.h"
 #include "policy/driver.h"
+#include "policy/predictor.h"
 #include "rgc.h"
 #include "roots/global_roots.h"
 #include "stats/events.h"
@@ -78,7 +79,7 @@ struct rgc_heap {
     uint64_t last_cycle_start_ns;
     uint64_t last_alloc_total;
     uint64_t last_cycle_ns;   /* duration of the last concurrent cycle   */
-    double mark_rate;         /* marking work units per ns               */
+    struct predictor predictor; /* the planned pauses' measured costs    */
 
     /* Test hooks (set by tests before cycles run; never by the API):
      * relocate_in_place = n > 0: workers copy at most n - 1 objects out
@@ -88,10 +89,14 @@ struct rgc_heap {
      * mutators run; let the first mark-end pause of each cycle trace
      * nothing, so that any SATB entry left for it forces the retry loop;
      * judge pauses against a goal of 0 instead of max_pause, so that every
-     * pause is over it (counted, logged, reported). */
+     * pause is over it (counted, logged, reported); make every mark-end
+     * pause sleep slow_mark_end_ns (< 1 s) before its work (a fixed part over the
+     * goal, as many threads to flush would give: the predictor learns it
+     * and finds that the pause would not fit). */
     unsigned relocate_in_place;
     bool starve_first_mark_end;
     bool zero_pause_goal;
+    uint64_t slow_mark_end_ns;
     void (*relocation_hook)(struct rgc_heap *heap, void *ctx);
     void *relocation_hook_ctx;
 

@@ -179,7 +179,12 @@ static void check_order(const struct recorder *r, unsigned kinds[],
             assert_int_equal(e->pause_kind, last_pause->pause_kind);
             assert_true(e->duration_ns > e->goal_ns);
             assert_true(e->cause == RGC_CAUSE_TTSP ||
-                        e->cause == RGC_CAUSE_WORK);
+                        e->cause == RGC_CAUSE_WORK ||
+                        e->cause == RGC_CAUSE_PREDICTED);
+            /* only a planned pause is predicted, and only one predicted
+             * over max_pause is foreseen */
+            if (e->cause == RGC_CAUSE_PREDICTED)
+                assert_true(e->predicted_ns > 0);
             ++*over_goal;
             break;
         case RGC_EVENT_CYCLE_END:

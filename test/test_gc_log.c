@@ -48,7 +48,7 @@ static void one_line_per_cycle(void **state)
     dup2(saved, STDERR_FILENO);
     close(saved);
     rewind(capture);
-    char line[512];
+    char line[1024];
     unsigned long long lines = 0, routine = 0, full = 0, release = 0;
     while (fgets(line, sizeof line, capture)) {
         unsigned long long n;

@@ -44,6 +44,7 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
     }
     heap->config = cfg;
     heap->good_color = RGC_COLOR_MARKED0;
+    predictor_init(&heap->predictor);
     /* one account for the heap's metadata (region_table_init starts it) */
     satb_queue_init(&heap->satb, &heap->regions.meta);
     if (type_table_init(&heap->types) != RGC_OK)

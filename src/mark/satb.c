@@ -117,6 +117,18 @@ int satb_queue_empty(const struct satb_queue *q)
     return __atomic_load_n(&q->head, __ATOMIC_RELAXED) == NULL;
 }
 
+size_t satb_queue_entries(const struct satb_queue *q)
+{
+    size_t n = 0;
+    /* A push only ever prepends: the list below a loaded head is fixed
+     * while nothing takes. */
+    for (const struct satb_buffer *b =
+             __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+         b; b = b->next)
+        n += b->count;
+    return n;
+}
+
 void satb_queue_recycle(struct satb_queue *q, struct satb_buffer *list)
 {
     if (!list)

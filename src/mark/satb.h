@@ -77,6 +77,10 @@ void satb_queue_push(struct satb_queue *q, struct satb_buffer *b);
 struct satb_buffer *satb_queue_take(struct satb_queue *q);
 /* Whether a buffer is queued now. */
 int satb_queue_empty(const struct satb_queue *q);
+/* Entries in the queued buffers now: only while no one takes from the
+ * queue (a pause before it traces); pushes meanwhile may or may not be
+ * counted. */
+size_t satb_queue_entries(const struct satb_queue *q);
 /* Return a list of drained buffers (from satb_queue_take) to the free
  * list. */
 void satb_queue_recycle(struct satb_queue *q, struct satb_buffer *list);

@@ -14,8 +14,9 @@
  *                      it; stale slots are healed as they are read;
  *          handshake   every thread hands over its partial SATB buffer;
  *                      more work: back to mark;
- *   pause  mark end    take the last buffers and trace within a budget made
- *                      from max_pause and the measured marking rate; work
+ *   pause  mark end    take the last buffers and trace within a budget
+ *                      planned against max_pause (policy/plan.h; one that
+ *                      would not fit: a concurrent round or two first); work
  *                      left: resume the world, back to mark (the retry
  *                      loop); none: SATB off, checkmark (option);
  *          finish      while mutators run: sum live bytes, retire the
@@ -40,7 +41,8 @@
  * has resumed (the driver does the same, between cycles, for regions
  * free for uncommit_delay: policy/uncommit.h).
  * Every pause is recorded in the pause histograms (overall and by kind),
- * its time-to-safepoint in its own, and judged against max_pause; the
+ * its time-to-safepoint in its own, and judged against max_pause (and a
+ * planned pause's measurements go to the predictor: policy/plan.h); the
  * event listener hears of cycles and pauses (policy/report.h) only while
  * the world runs.
  */
@@ -53,14 +55,12 @@
 #include "base/error.h"
 #include "base/meta.h"
 #include "mark/mark.h"
+#include "policy/plan.h"
 #include "policy/report.h"
 #include "relocate/relocate.h"
 #include "relocate/forwarding.h"
 #include "stats/gc_log.h"
 #include "verify/verify.h"
-
-#define MIN_MARK_BUDGET 20000 /* work units: a mark-end pause always makes
-                                 progress, whatever the rate says */
 
 void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
 {
@@ -68,15 +68,6 @@ void collector_visit_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
     for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
         handles_visit(t, visit, visit_ctx);
     global_roots_visit(&heap->roots, visit, visit_ctx);
-}
-
-static void verify(struct rgc_heap *heap, unsigned flags, const char *when)
-{
-    size_t problems =
-        verify_heap(&heap->regions, &heap->types, collector_visit_roots, heap,
-                    heap->good_color, flags, when);
-    if (problems)
-        rgc_fatal("heap verification %s found %zu problems", when, problems);
 }
 
 /* One cycle's state, from its first pause to its last. */
@@ -90,11 +81,25 @@ struct cycle {
     uint64_t allocated_at_mark_start; /* bytes_allocated then            */
     uint64_t allocated_during_mark;   /* since, until marking completed  */
     int64_t mark_budget;       /* work units a mark-end pause may do */
+    struct pause_plan plan;    /* the next pause's, and its measurements */
     struct relocation_set rs;
     uint64_t copied0, freed0, start_ns;
     uint64_t cpu0_ns;          /* full: the collecting mutator's CPU clock */
     struct cycle_record rec;
 };
+
+/* The walk is left out of the pause's measured work (plan.c). */
+static void verify(struct rgc_heap *heap, struct cycle *c, unsigned flags,
+                   const char *when)
+{
+    uint64_t t0 = rgc_now_ns();
+    size_t problems =
+        verify_heap(&heap->regions, &heap->types, collector_visit_roots, heap,
+                    heap->good_color, flags, when);
+    if (problems)
+        rgc_fatal("heap verification %s found %zu problems", when, problems);
+    c->plan.sample.checks_ns += rgc_now_ns() - t0;
+}
 
 /* ---- pauses ---- */
 
@@ -120,7 +125,12 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
     uint64_t start = rgc_now_ns();
     uint64_t ttsp = safepoint_stop_world(&heap->safepoint);
     rgc_event ev = report_pause_begin(&heap->safepoint, kind, start, ttsp);
+    uint64_t t0 = rgc_now_ns();
     retire_allocation(heap, kind == RGC_PAUSE_FULL);
+    c->plan.sample = (struct pause_sample){
+        .threads = __atomic_load_n(&heap->safepoint.thread_count,
+                                   __ATOMIC_RELAXED),
+        .threads_ns = rgc_now_ns() - t0};
     fn(heap, c);
     /* The pause ends when the world is told to resume: read later, the
      * clock would also count the driver waiting for a core once the
@@ -143,7 +153,8 @@ static void pause(struct rgc_heap *heap, struct cycle *c, rgc_pause_kind kind,
         c->rec.ttsp_max_ns = ttsp;
     c->rec.mark_end_tries += kind == RGC_PAUSE_MARK_END;
     ev.duration_ns = ns;
-    report_pause(heap, &c->rec, &ev); /* the world runs: listeners may hear */
+    bool foreseen = plan_record(heap, &c->plan, &c->rec, &ev, c->mark_budget);
+    report_pause(heap, &c->rec, &ev, foreseen); /* the world runs */
 }
 
 /* The world is stopped.  Turning marking on takes the root snapshot:
@@ -211,7 +222,7 @@ static void mark_start(struct rgc_heap *heap, struct cycle *c)
     c->rec.used_before = HEAP_GET(heap->used);
     c->rec.threads = heap->safepoint.thread_count;
     if (heap->config.verify)
-        verify(heap, VERIFY_STALE_OK, "before collection");
+        verify(heap, c, VERIFY_STALE_OK, "before collection");
     mark_begin(&c->mark, &heap->regions, &heap->types, heap->good_color,
                c->full ? NULL : &heap->satb);
     c->allocated_at_mark_start = HEAP_GET(heap->bytes_allocated);
@@ -238,7 +249,7 @@ static void mark_complete(struct rgc_heap *heap, struct cycle *c)
     c->allocated_during_mark =
         HEAP_GET(heap->bytes_allocated) - c->allocated_at_mark_start;
     if (heap->config.checkmark)
-        verify(heap, VERIFY_MARKS, "checkmark after marking");
+        verify(heap, c, VERIFY_MARKS, "checkmark after marking");
 }
 
 /* Dead large objects go back to the free set (they never move).  Dead
@@ -281,11 +292,23 @@ static void finish_marking(struct rgc_heap *heap, struct cycle *c)
  * pause that moves nothing may pass it by. */
 static void mark_end(struct rgc_heap *heap, struct cycle *c)
 {
+    struct pause_sample *s = &c->plan.sample;
+    if (heap->slow_mark_end_ns) /* test hook: a fixed part over the goal */
+        nanosleep(&(struct timespec){0, (long)heap->slow_mark_end_ns}, NULL);
+    uint64_t t0 = rgc_now_ns();
     for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next)
         satb_flush(&t->satb, &heap->satb);
     global_roots_flush(&heap->roots);
-    if (mark_run(&c->mark, &heap->workers, c->mark_budget) &&
-        satb_queue_empty(&heap->satb) && !satb_waiting(&heap->satb))
+    uint64_t t1 = rgc_now_ns(), w1 = mark_work(&c->mark);
+    s->threads_ns += t1 - t0;
+    s->satb = satb_queue_entries(&heap->satb);
+    c->mark_budget = plan_mark_end_floor(heap, &c->plan, c->mark_budget);
+    if (heap->starve_first_mark_end && !c->rec.mark_end_tries)
+        c->mark_budget = 0; /* test hook: trace nothing in the pause */
+    bool done = mark_run(&c->mark, &heap->workers, c->mark_budget);
+    s->units = mark_work(&c->mark) - w1;
+    s->units_ns = rgc_now_ns() - t1;
+    if (done && satb_queue_empty(&heap->satb) && !satb_waiting(&heap->satb))
         mark_complete(heap, c);
 }
 
@@ -302,14 +325,12 @@ static void let_satb_waiters_go(struct rgc_heap *heap, struct cycle *c)
     }
 }
 
-/* Concurrent marking until a mark-end pause finds nothing left.  Each
- * round measures the marking rate, which sizes the next pause's budget:
- * half of max_pause at that rate. */
+/* Concurrent marking until a mark-end pause finds nothing left; each
+ * pause is planned first (plan.h), and put off if it would not fit. */
 static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
 {
     mark_roots(&c->mark, snapshot_roots, c);
     while (!c->mark_done) {
-        uint64_t t0 = rgc_now_ns(), w0 = mark_work(&c->mark);
         mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
         /* Partial buffers, then what they add.  The SATB queue need not be
          * empty before the pause (mutators keep filling it): the pause
@@ -318,15 +339,8 @@ static void mark_concurrently(struct rgc_heap *heap, struct cycle *c)
         global_roots_flush(&heap->roots);
         mark_run(&c->mark, &heap->workers, TRACE_UNLIMITED);
         let_satb_waiters_go(heap, c);
-        uint64_t ns = rgc_now_ns() - t0, work = mark_work(&c->mark) - w0;
-        if (work > 10 * MIN_MARK_BUDGET && ns)
-            heap->mark_rate = (double)work / (double)ns;
-        double budget = heap->mark_rate * 1e3 *
-                        (double)heap->config.max_pause_us / 2;
-        c->mark_budget = budget > MIN_MARK_BUDGET ? (int64_t)budget
-                                                  : MIN_MARK_BUDGET;
-        if (heap->starve_first_mark_end && !c->rec.mark_end_tries)
-            c->mark_budget = 0; /* test hook: trace nothing in the pause */
+        if (!plan_mark_end(heap, &c->plan, &c->rec, &c->mark_budget))
+            continue; /* would not fit: one more concurrent round */
         pause(heap, c, RGC_PAUSE_MARK_END, mark_end);
     }
 }
@@ -392,8 +406,14 @@ bool collector_should_start(const struct rgc_heap *heap)
  * (docs/design.md, "Roots"). */
 static void relocate_start(struct rgc_heap *heap, struct cycle *c)
 {
+    struct pause_sample *s = &c->plan.sample;
+    uint64_t t0 = rgc_now_ns();
+    s->units = c->rs.count;
     relocation_set_drop_pinned(&c->rs);
+    uint64_t t1 = rgc_now_ns();
+    s->units_ns = t1 - t0;
     flip_color(heap);
+    s->threads_ns += rgc_now_ns() - t1;
     __atomic_store_n(&heap->relocating, true, __ATOMIC_RELAXED);
     if (heap->config.verify) {
         size_t counted = HEAP_GET(heap->used);
@@ -402,14 +422,13 @@ static void relocate_start(struct rgc_heap *heap, struct cycle *c)
             rgc_fatal("heap verification at relocate start: used is %zu "
                       "bytes, the regions hold %zu",
                       counted, walked);
-        verify(heap, VERIFY_STALE_OK, "at relocate start");
+        verify(heap, c, VERIFY_STALE_OK, "at relocate start");
     }
 }
 
 static void verify_relocated(struct rgc_heap *heap, struct cycle *c)
 {
-    (void)c;
-    verify(heap, VERIFY_STALE_OK, "after relocation");
+    verify(heap, c, VERIFY_STALE_OK, "after relocation");
 }
 
 /* Copy the set out on the workers (mutators join in through the load
@@ -535,6 +554,7 @@ void collector_concurrent_cycle(struct rgc_heap *heap)
     if (relocation_set_select(&c.rs, &heap->regions, false,
                               heap->config.evacuate_live_percent) != RGC_OK)
         c.rs = (struct relocation_set){0};
+    plan_relocate(heap, &c.plan, &c.rec, c.rs.count);
     pause(heap, &c, RGC_PAUSE_RELOCATE, relocate_start);
     if (heap->relocation_hook)
         heap->relocation_hook(heap, heap->relocation_hook_ctx);

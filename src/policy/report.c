@@ -5,7 +5,8 @@
  * stop request to the resume.  Its cause is the larger of its two parts:
  * the time-to-safepoint (then the thread that stopped last is the one
  * that held it up) or the pause's own work (then its kind names the
- * phase).  The count is raised before the event goes out, so a listener
+ * phase, and the cause says whether the predictor foresaw it: work that
+ * could not go concurrent, or work it mispredicted).  The count is raised before the event goes out, so a listener
  * that reads rgc_stats sees its own pause counted.
  */
 #include "policy/report.h"
@@ -31,7 +32,7 @@ static uint64_t goal_ns(const struct rgc_heap *heap)
 }
 
 void report_pause(struct rgc_heap *heap, struct cycle_record *rec,
-                  rgc_event *ev)
+                  rgc_event *ev, bool foreseen)
 {
     ev->cycle = rec->cycle;
     events_emit(&heap->events, heap, ev);
@@ -42,9 +43,9 @@ void report_pause(struct rgc_heap *heap, struct cycle_record *rec,
     rgc_event over = *ev;
     over.kind = RGC_EVENT_PAUSE_OVER_GOAL;
     over.goal_ns = goal;
-    over.cause = ev->ttsp_ns >= ev->duration_ns - ev->ttsp_ns
-                     ? RGC_CAUSE_TTSP
-                     : RGC_CAUSE_WORK;
+    over.cause = ev->ttsp_ns >= ev->duration_ns - ev->ttsp_ns ? RGC_CAUSE_TTSP
+                 : foreseen                                   ? RGC_CAUSE_PREDICTED
+                                                              : RGC_CAUSE_WORK;
     if (!rec->over_goal++ || over.duration_ns > rec->worst.duration_ns)
         rec->worst = over;
     events_emit(&heap->events, heap, &over);

@@ -19,9 +19,10 @@ rgc_event report_pause_begin(const struct safepoint *sp, rgc_pause_kind kind,
                              uint64_t start_ns, uint64_t ttsp_ns);
 /* After the resume, with ev->duration_ns filled in: deliver the pause,
  * and if it was over the goal count it, keep it in rec if it is the
- * cycle's worst, and deliver that too. */
+ * cycle's worst, and deliver that too.  foreseen: the predictor said
+ * before the pause that its least work would not fit max_pause. */
 void report_pause(struct rgc_heap *heap, struct cycle_record *rec,
-                  rgc_event *ev);
+                  rgc_event *ev, bool foreseen);
 
 /* Number the cycle (rec->cycle) and deliver its start, before its first
  * pause; deliver its end after its last. */

@@ -26,6 +26,20 @@ struct cycle_record {
     unsigned over_goal;       /* pauses longer than max_pause            */
     rgc_event worst;          /* the longest of those, as the listener
                                  heard it (over_goal > 0)                */
+    /* The planned pauses (policy/predictor.h) of a concurrent cycle: the
+     * last of each kind, what it was planned to take at most and what it
+     * took (time-to-safepoint included); mark end: its budget of work
+     * units (the floor applied), the units done, the SATB entries found. */
+    uint64_t mark_end_planned_ns, mark_end_ns;
+    int64_t mark_end_budget;
+    uint64_t mark_end_units, mark_end_satb;
+    uint64_t relocate_planned_ns, relocate_ns;
+    unsigned wont_fit;        /* plans whose least work was predicted over
+                                 max_pause                               */
+    uint64_t wont_fit_ns;     /* the largest of those predictions, and   */
+    rgc_pause_kind wont_fit_kind; /* its pause's kind                    */
+    unsigned deferred;        /* mark-end pauses put off for one more
+                                 concurrent round                        */
 };
 
 void gc_log_cycle(FILE *out, const struct cycle_record *c);
