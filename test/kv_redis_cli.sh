@@ -25,7 +25,10 @@ start() {
     "$1" --port 0 --threads 2 >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     i=0
-    until grep -q '^rgc-kv: ready on ' "$tmp/out"; do
+    # The whole line, newline included: the server's write may be seen
+    # half done (the port's digits not all there yet).
+    until grep -q '^rgc-kv: ready on ' "$tmp/out" &&
+        [ "$(tail -c 1 "$tmp/out" | od -An -c | tr -d ' ')" = '\n' ]; do
         kill -0 "$pid" 2>/dev/null || fail "exited: $(cat "$tmp/err")"
         i=$((i + 1))
         [ "$i" -le 200 ] || fail "no ready line after 10 s"
