@@ -18,6 +18,7 @@
 #include <rgc.h>
 
 #include "allocator.h"
+#include "attribution.h"
 #include "mmu.h"
 #include "stats/histogram.h"
 
@@ -46,6 +47,9 @@ struct msgbuf_params {
                            each naming a small object of its own (rgc: a
                            handle; malloc: a pointer in an array)         */
     size_t global_roots; /* likewise, registered global roots (thread 0)  */
+    bool attribute;     /* --attribute: find each slow push's cause (its
+                           getrusage read after every push slows the
+                           loop; perf/attribution.h)                     */
     const char *options; /* rgc options ("" for none)                        */
 };
 
@@ -127,6 +131,7 @@ struct run_result {
     bool mmu_truncated;          /* some thread's trace was truncated      */
     unsigned thread_count;
     struct thread_result threads[BENCH_MAX_THREADS];
+    struct attribution attribution; /* --attribute: all threads'        */
     /* gcbench */
     unsigned phase_count;
     struct phase_result phases[BENCH_MAX_PHASES];

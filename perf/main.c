@@ -33,9 +33,9 @@ static const char usage_text[] =
     "allocator\n"
     "  rgc-bench msgbuf [--threads N] [--window N] [--messages N] "
     "[--msg-size BYTES] [--keep-every K] [--handles N] [--global-roots N] "
-    "[common flags]\n"
+    "[--attribute] [common flags]\n"
     "  rgc-bench mtchurn --threads N [--window N] [--messages N] "
-    "[--msg-size BYTES] [--keep-every K] [common flags]\n"
+    "[--msg-size BYTES] [--keep-every K] [--attribute] [common flags]\n"
     "  rgc-bench gcbench [common flags]\n"
     "  rgc-bench barrier [--ops N] [--reps N] [--options OPTS] [--json]\n"
     "  rgc-bench roots [--count N] [--reps N] [--options OPTS]\n"
@@ -58,6 +58,11 @@ static const char usage_text[] =
     "malloc: an array) (0)\n"
     "  --global-roots N    likewise, registered global roots, held by "
     "thread 0 (0)\n"
+    "  --attribute         find the cause of every push over 10 us (pause, "
+    "stall, page faults,\n"
+    "                      preemption, ...): a table after the main one; "
+    "costs a getrusage\n"
+    "                      call after every push (its time is reported)\n"
     "barrier flags (it runs rgc alone, in this process; --alloc, "
     "--histograms and\n"
     "--settle-ms do not apply):\n"
@@ -225,14 +230,15 @@ int main(int argc, char **argv)
             "--msg-size", "--alloc",      "--options", "--settle-ms",
             "--threads",  "--ops",        "--reps",    "--keep-every",
             "--count",    "--timeline",   "--timeline-ms", "--handles",
-            "--global-roots", "--timeline-idle-ms"};
+            "--global-roots", "--timeline-idle-ms", "--attribute"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
         if (!is_known)
             usage_error("unknown flag '%s'", flag);
         bool boolean = strcmp(flag, "--json") == 0 ||
-                       strcmp(flag, "--histograms") == 0;
+                       strcmp(flag, "--histograms") == 0 ||
+                       strcmp(flag, "--attribute") == 0;
         if (boolean) {
             if (eq)
                 usage_error("%s takes no value", flag);
@@ -250,6 +256,7 @@ int main(int argc, char **argv)
                          strcmp(flag, "--keep-every") == 0 ||
                          strcmp(flag, "--handles") == 0 ||
                          strcmp(flag, "--global-roots") == 0 ||
+                         strcmp(flag, "--attribute") == 0 ||
                          strcmp(flag, "--threads") == 0;
         if (ring_flag && !is_ring)
             usage_error("%s is a msgbuf and mtchurn flag", flag);
@@ -273,6 +280,8 @@ int main(int argc, char **argv)
             json = true;
         } else if (strcmp(flag, "--histograms") == 0) {
             histograms = true;
+        } else if (strcmp(flag, "--attribute") == 0) {
+            mp.attribute = true;
         } else if (strcmp(flag, "--window") == 0) {
             mp.window = (size_t)parse_count(flag, value, 1, 1u << 30);
         } else if (strcmp(flag, "--messages") == 0) {

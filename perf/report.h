@@ -56,5 +56,8 @@ void report_thread_rows(const struct report *rep, FILE *out);
  * rows: over-1-ms count, per-thread rows, time, RSS, GC figures. */
 void report_push_rows(const struct report *rep, bool per_thread,
                       bool histograms, FILE *out);
+/* --attribute: the slow pushes by cause, a table of its own
+ * (perf/report_attribution.c); nothing for runs without it. */
+void report_attribution_table(const struct report *rep, FILE *out);
 
 #endif

@@ -120,6 +120,41 @@ static void json_mmu(FILE *out, const double *mmu, bool truncated)
     fprintf(out, "\"truncated\":%s},", truncated ? "true" : "false");
 }
 
+/* "attribution":null, or {...,"over_10us":{"all":{"count":N,"ns":N},
+ * "pause_ttsp":{...},...},"over_100us":{...},"over_1ms":{...}}, */
+static void json_attribution(FILE *out, const struct attribution *a)
+{
+    if (!a->present) {
+        fputs("\"attribution\":null,", out);
+        return;
+    }
+    fputs("\"attribution\":{", out);
+    json_u64(out, "pushes", a->pushes, true);
+    json_u64(out, "getrusage_ns", a->cost_ns, true);
+    json_u64(out, "pauses", a->pauses, true);
+    json_u64(out, "stalls", a->stalls, true);
+    fprintf(out, "\"pushes_truncated\":%s,\"events_truncated\":%s",
+            a->pushes_truncated ? "true" : "false",
+            a->events_truncated ? "true" : "false");
+    for (int l = 0; l < ATTRIBUTION_LEVELS; l++) {
+        fprintf(out, ",\"%s\":{", attribution_level_key[l]);
+        uint64_t count = 0, total = 0;
+        for (int k = 0; k < ATTRIBUTION_CAUSES; k++) {
+            count += a->count[l][k];
+            total += a->ns[l][k];
+        }
+        fprintf(out, "\"all\":{\"count\":%llu,\"ns\":%llu}",
+                (unsigned long long)count, (unsigned long long)total);
+        for (int k = 0; k < ATTRIBUTION_CAUSES; k++)
+            fprintf(out, ",\"%s\":{\"count\":%llu,\"ns\":%llu}",
+                    attribution_cause_key[k],
+                    (unsigned long long)a->count[l][k],
+                    (unsigned long long)a->ns[l][k]);
+        fputc('}', out);
+    }
+    fputs("},", out);
+}
+
 /* "latency_ns":{...},"pushes":N,"over_1ms":N, */
 static void json_latency(FILE *out, const struct histogram *h,
                          uint64_t over_1ms)
@@ -184,6 +219,7 @@ static void json_result(FILE *out, const struct report *rep,
     if (rep->msgbuf) {
         json_latency(out, &r->latency, r->over_1ms);
         json_mmu(out, r->mmu, r->mmu_truncated);
+        json_attribution(out, &r->attribution);
         json_threads(out, r);
     } else {
         json_phases(out, r);
@@ -209,6 +245,7 @@ static void json_params(FILE *out, const struct report *rep)
         json_u64(out, "keep_every", p->keep_every, true);
         json_u64(out, "handles", p->handles, true);
         json_u64(out, "global_roots", p->global_roots, true);
+        fprintf(out, "\"attribute\":%s,", p->attribute ? "true" : "false");
         options = p->options;
     } else {
         const struct gcbench_params *p = rep->gcbench;

@@ -84,6 +84,7 @@ void report_push_rows(const struct report *rep, bool per_thread,
               NULL);
     table_row(out, rep, "peak RSS", c_rss, NULL);
     table_gc_rows(out, rep);
+    report_attribution_table(rep, out);
     table_pause_histograms(out, rep, "pushes");
     if (histograms)
         table_latency_histograms(out, rep);

@@ -27,6 +27,7 @@
 #include "bench.h"
 #include "gate.h"
 #include "rgc_session.h"
+#include "slow_trace.h"
 
 /* One thread's part of a run. */
 struct ring_worker {
@@ -41,6 +42,7 @@ struct ring_worker {
     const struct malloc_api *api;   /* malloc and bdwgc runs               */
     bool bdwgc_register;            /* register the thread with bdwgc      */
     struct mmu_trace mmu;           /* its slow pushes                     */
+    struct slow_trace slow;         /* and their causes (--attribute)      */
     /* results */
     uint64_t start_ns, end_ns;      /* its push loop (0 if it never ran)   */
     bool still_attached;            /* rgc_thread_detach failed            */
@@ -74,9 +76,24 @@ bool ring_check_root(struct ring_worker *w, const uint64_t *obj, uint64_t i);
 bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,
                       size_t i, uint64_t n, size_t size);
 
-/* One push, from t0 to t1, into the thread's histogram and MMU trace. */
+/* Just before the push loop: its start, and (--attribute) the counters
+ * the first push's deltas start from. */
+static inline void ring_begin(struct ring_worker *w)
+{
+    if (w->p->attribute)
+        slow_trace_begin(&w->slow);
+    w->start_ns = bench_now_ns();
+}
+
+/* One push, from t0 to t1, into the thread's histogram and MMU trace.
+ * With --attribute its fault and switch counters are read first, before
+ * any of this bookkeeping touches memory: a trace or histogram page that
+ * faults here is charged to the next push, almost always a fast one that
+ * is not kept, not to this slow one. */
 static inline void ring_record(struct ring_worker *w, uint64_t t0, uint64_t t1)
 {
+    if (w->p->attribute)
+        slow_trace_push(&w->slow, t0, t1);
     histogram_record(&w->res->latency, t1 - t0);
     if (t1 - t0 > NS_PER_MS)
         w->res->over_1ms++;

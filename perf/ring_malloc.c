@@ -24,7 +24,7 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring,
     const uint64_t every = p->keep_every;
     size_t slot = 0, kept = 0;
     uint64_t next_keep = 0, dropped_keep = 0; /* next pushes kept/dropped */
-    w->start_ns = bench_now_ns();
+    ring_begin(w);
     for (uint64_t n = 0; n < p->messages; n++) {
         uint64_t t0 = bench_now_ns();
         unsigned char *m = alloc(size);

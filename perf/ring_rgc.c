@@ -81,7 +81,7 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
     const size_t slots = p->window;
     const uint64_t every = p->keep_every;
     size_t slot = 0, kept = 0, next_keep = 0;
-    w->start_ns = bench_now_ns();
+    ring_begin(w);
     for (uint64_t n = 0; n < p->messages; n++) {
         uint64_t t0 = bench_now_ns();
         void *m = rgc_alloc_bytes(t, size);

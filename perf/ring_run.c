@@ -1,18 +1,21 @@
 /*
  * ring_run.c — run the ring on one allocator with one or more threads:
  * set the heap or allocator up, start the threads behind a gate, join
- * them, merge their latencies into the run's result.
+ * them, merge their latencies into the run's result (and with --attribute
+ * the causes of their slow pushes, perf/attribution.h).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gc_spans.h"
 #include "ring.h"
 
 /* Slow pushes a thread's MMU trace holds (16 B each; untouched pages of
- * the reservation cost no memory). */
-enum { MMU_TRACE_CAP = 1 << 18 };
+ * the reservation cost no memory), and as many in its slow-push trace
+ * (--attribute, 32 B each); pauses and stalls recorded, each. */
+enum { MMU_TRACE_CAP = 1 << 18, GC_SPANS_CAP = 1 << 16 };
 
 static void *worker_main(void *arg)
 {
@@ -46,6 +49,31 @@ static void collect_mmu(const struct ring_worker *w, struct run_result *r,
     }
     t->mmu_truncated = w->mmu.truncated;
     r->mmu_truncated |= w->mmu.truncated;
+}
+
+/* Every thread's slow pushes against the run's pauses and stalls. */
+static void collect_attribution(const struct ring_worker *w, unsigned n,
+                                const struct gc_spans *spans,
+                                struct run_result *r)
+{
+    struct attribution *a = &r->attribution;
+    a->present = true;
+    a->events_truncated = spans->truncated;
+    a->pauses = spans->pause_count;
+    a->stalls = spans->stall_count;
+    for (unsigned i = 0; i < n; i++) {
+        const struct slow_trace *t = &w[i].slow;
+        attribution_add(a, &(struct attribution_input){
+                               .pushes = t->ops, .push_count = t->count,
+                               .pauses = spans->pauses,
+                               .pause_count = spans->pause_count,
+                               .stalls = spans->stalls,
+                               .stall_count = spans->stall_count,
+                               .tid = t->tid});
+        a->pushes += t->pushes;
+        a->cost_ns += t->cost_ns;
+        a->pushes_truncated |= t->truncated;
+    }
 }
 
 /* Threads 0..n-1 have ended: their failures, latencies and MMU into r. */
@@ -108,6 +136,41 @@ static unsigned spawn_and_join(struct ring_worker *w, unsigned n,
     return created;
 }
 
+/* What the threads record into, reserved before their loops so that the
+ * loops never allocate: per thread an MMU trace and (--attribute) a
+ * slow-push trace; for rgc with --attribute, the pauses and stalls. */
+struct traces {
+    struct mmu_trace *mmu;
+    struct slow_trace *slow;
+    struct gc_spans spans;
+};
+
+static bool traces_reserve(struct traces *t, unsigned n,
+                           const struct msgbuf_params *p, bool gc)
+{
+    t->mmu = calloc(n, sizeof *t->mmu);
+    t->slow = calloc(n, sizeof *t->slow);
+    bool ok = t->mmu && t->slow &&
+              (!p->attribute || !gc || gc_spans_init(&t->spans, GC_SPANS_CAP));
+    for (unsigned i = 0; ok && i < n; i++)
+        ok = mmu_trace_init(&t->mmu[i], MMU_TRACE_CAP) &&
+             (!p->attribute || slow_trace_init(&t->slow[i], MMU_TRACE_CAP));
+    return ok;
+}
+
+static void traces_release(struct traces *t, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (t->mmu)
+            mmu_trace_free(&t->mmu[i]);
+        if (t->slow)
+            slow_trace_free(&t->slow[i]);
+    }
+    free(t->mmu);
+    free(t->slow);
+    gc_spans_free(&t->spans);
+}
+
 void ring_run(const char *name, const struct msgbuf_params *p,
               enum alloc_kind alloc, struct run_result *r, bool spawn)
 {
@@ -124,15 +187,15 @@ void ring_run(const char *name, const struct msgbuf_params *p,
         bdwgc_threads_enable();
     }
     struct ring_worker *w = calloc(n, sizeof *w);
-    struct mmu_trace *traces = calloc(n, sizeof *traces);
-    bool traced = w && traces;
-    for (unsigned i = 0; traced && i < n; i++)
-        traced = mmu_trace_init(&traces[i], MMU_TRACE_CAP);
-    if (!traced) {
+    struct traces traces = {0};
+    bool ready = w && traces_reserve(&traces, n, p, s.heap != NULL);
+    if (!ready)
         run_fail(r, "%s: out of memory", name);
-        for (unsigned i = 0; traces && i < n; i++)
-            mmu_trace_free(&traces[i]);
-        free(traces);
+    else if (traces.spans.cap && !gc_spans_attach(&traces.spans, s.heap))
+        run_fail(r, "%s: rgc_set_event_listener: %s", name,
+                 rgc_last_error());
+    if (!r->ok) {
+        traces_release(&traces, n);
         free(w);
         rgc_session_close(&s, r);
         return;
@@ -148,7 +211,7 @@ void ring_run(const char *name, const struct msgbuf_params *p,
             .start = spawn ? &start : NULL, .finish = spawn ? &finish : NULL,
             .heap = s.heap, .probe = &s, .baton = &baton, .api = api,
             .bdwgc_register = alloc == ALLOC_BDWGC && spawn,
-            .mmu = traces[i]};
+            .mmu = traces.mmu[i], .slow = traces.slow[i]};
     r->thread_count = n;
 
     unsigned ran = n;
@@ -157,6 +220,10 @@ void ring_run(const char *name, const struct msgbuf_params *p,
     else
         worker_main(&w[0]);
     collect(w, ran, spawn, r);
+    if (traces.spans.cap)
+        gc_spans_detach(&traces.spans, s.heap);
+    if (p->attribute)
+        collect_attribution(w, ran, &traces.spans, r);
 
     bool stuck = false;
     for (unsigned i = 0; i < ran; i++)
@@ -165,9 +232,7 @@ void ring_run(const char *name, const struct msgbuf_params *p,
         rgc_session_record(&s, r); /* a thread is attached: keep the heap */
     else
         rgc_session_close(&s, r);
-    for (unsigned i = 0; i < n; i++)
-        mmu_trace_free(&w[i].mmu);
-    free(traces);
+    traces_release(&traces, n);
     baton_destroy(&baton);
     gate_destroy(&start);
     gate_destroy(&finish);
