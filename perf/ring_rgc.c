@@ -101,7 +101,7 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
         uint64_t t1 = bench_now_ns();
         ring_record(w, t0, t1);
         if (baton_held(baton, self))
-            rgc_session_poll(probe);
+            rgc_session_tick(probe);
         if (++slot == slots)
             slot = 0;
     }

@@ -2,8 +2,9 @@
  * test_cpu_share.c — the GC threads' duty cycle (thread/cpu_share.h),
  * driven directly: when a GC thread gives way and when it must not.
  *
- * The share reads three things: how many mutators are online, how many GC
- * threads are at work, and the heap's used bytes; each test sets them
+ * The share reads four things: how many mutators want a CPU, whether the
+ * world is stopped, how many GC threads are at work, and the heap's used
+ * bytes; each test sets them
  * and asks for a pace once the slice is over.  What is checked is whether
  * the thread slept (the share's own count), never for how long.
  */
@@ -18,7 +19,8 @@
 #include "thread/cpu_share.h"
 
 struct setup {
-    int32_t online;
+    int32_t online; /* the safepoint's runnable count */
+    bool stopped;
     size_t used;
     struct cpu_share cs;
     struct cpu_slice slice;
@@ -28,20 +30,24 @@ struct setup {
 static void init(struct setup *s, unsigned percent)
 {
     *s = (struct setup){0};
-    cpu_share_init(&s->cs, percent, 100000, &s->online, &s->used);
+    cpu_share_init(&s->cs, percent, 100000, &s->online, &s->stopped,
+                   &s->used);
     s->used = 100;
 }
 
-/* Start a slice, let it run out (busy, as GC work would), pace once;
- * returns whether the thread slept. */
-static bool pace_after_slice(struct setup *s)
+/* Work (busy, as GC work would) for two periods, with a work point every
+ * microsecond or so; returns whether the thread slept. */
+static bool pace_for_two_periods(struct setup *s)
 {
     uint64_t sleeps = s->cs.sleeps;
     cpu_slice_start(&s->slice);
     uint64_t start = rgc_now_ns();
-    while (rgc_now_ns() - start < 2 * s->cs.slice_ns)
-        ;
-    cpu_share_pace(&s->cs, &s->slice);
+    while (rgc_now_ns() - start < 2 * s->cs.period_ns) {
+        uint64_t step = rgc_now_ns();
+        while (rgc_now_ns() - step < 1000)
+            ;
+        cpu_share_pace(&s->cs, &s->slice);
+    }
     return s->cs.sleeps != sleeps;
 }
 
@@ -52,7 +58,7 @@ static void contended_cores_make_it_give_way(void **state)
     init(&s, 25);
     s.online = (int32_t)s.cs.cpus; /* every core has a busy mutator */
     cpu_share_busy(&s.cs, 1);      /* and this GC thread wants one  */
-    assert_true(pace_after_slice(&s));
+    assert_true(pace_for_two_periods(&s));
     assert_true(s.cs.slept_ns > 0);
 }
 
@@ -63,9 +69,12 @@ static void a_spare_core_is_used_freely(void **state)
     init(&s, 25);
     s.online = (int32_t)s.cs.cpus - 1;
     cpu_share_busy(&s.cs, 1); /* mutators and GC fit on the cores */
-    assert_false(pace_after_slice(&s));
-    s.online = 0; /* a pause: no mutator online, never contended */
-    assert_false(pace_after_slice(&s));
+    assert_false(pace_for_two_periods(&s));
+    s.online = (int32_t)s.cs.cpus;
+    s.stopped = true; /* a pause: parked mutators, never contended */
+    assert_false(pace_for_two_periods(&s));
+    s.stopped = false;
+    assert_true(pace_for_two_periods(&s));
 }
 
 static void an_outgrown_heap_widens_the_share(void **state)
@@ -77,25 +86,41 @@ static void an_outgrown_heap_widens_the_share(void **state)
     cpu_share_busy(&s.cs, 1);
     cpu_share_set_limit(&s.cs, 50);
     s.used = 51; /* above the cycle's limit */
-    assert_false(pace_after_slice(&s));
+    assert_false(pace_for_two_periods(&s));
     s.used = 50;
-    assert_true(pace_after_slice(&s));
+    assert_true(pace_for_two_periods(&s));
     cpu_share_set_limit(&s.cs, SIZE_MAX); /* between cycles: no limit */
     s.used = SIZE_MAX / 2;
-    assert_true(pace_after_slice(&s));
+    assert_true(pace_for_two_periods(&s));
 }
 
-static void a_slice_not_over_does_not_sleep(void **state)
+static void a_window_as_long_as_the_period_never_sleeps(void **state)
 {
     (void)state;
     struct setup s;
     init(&s, 25);
-    s.cs.slice_ns = UINT64_MAX / 4; /* never over */
+    s.cs.slice_ns = s.cs.period_ns; /* always inside a window */
     s.online = (int32_t)s.cs.cpus;
     cpu_share_busy(&s.cs, 1);
-    cpu_slice_start(&s.slice);
-    cpu_share_pace(&s.cs, &s.slice);
-    assert_int_equal(s.cs.sleeps, 0);
+    assert_false(pace_for_two_periods(&s));
+}
+
+/* Every GC thread runs in the same windows: one that slept was sent to the
+ * start of a period, whatever the phase at which it began. */
+static void sleepers_wake_into_the_common_window(void **state)
+{
+    (void)state;
+    struct setup s;
+    init(&s, 25);
+    s.online = (int32_t)s.cs.cpus;
+    cpu_share_busy(&s.cs, 1);
+    for (int i = 0; i < 3; i++) {
+        uint64_t phase = rgc_now_ns();
+        while (rgc_now_ns() - phase < (uint64_t)i * s.cs.slice_ns / 2)
+            ;
+        assert_true(pace_for_two_periods(&s));
+        assert_int_equal(s.slice.until_ns % s.cs.period_ns, s.cs.slice_ns);
+    }
 }
 
 static void a_full_share_never_sleeps(void **state)
@@ -105,7 +130,7 @@ static void a_full_share_never_sleeps(void **state)
     init(&s, 100);
     s.online = (int32_t)s.cs.cpus + 4;
     cpu_share_busy(&s.cs, 1);
-    assert_false(pace_after_slice(&s));
+    assert_false(pace_for_two_periods(&s));
 }
 
 int main(void)
@@ -114,7 +139,8 @@ int main(void)
         cmocka_unit_test(contended_cores_make_it_give_way),
         cmocka_unit_test(a_spare_core_is_used_freely),
         cmocka_unit_test(an_outgrown_heap_widens_the_share),
-        cmocka_unit_test(a_slice_not_over_does_not_sleep),
+        cmocka_unit_test(a_window_as_long_as_the_period_never_sleeps),
+        cmocka_unit_test(sleepers_wake_into_the_common_window),
         cmocka_unit_test(a_full_share_never_sleeps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,14 +132,19 @@ void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
 {
     if (!thread_check(t, "rgc_alloc"))
         return NULL;
-    /* The collector may have zeroed alloc_limit to get here: stop, then
-     * give the TLAB back to the fast path, unless the poll was armed again
-     * meanwhile (arm() and this order make one of us see the other). */
+    /* Either the fast path met the TLAB's zeroed frontier (zero a step
+     * further, before polling, so the publishing below covers it), or the
+     * collector zeroed alloc_limit to get here: stop, then give the TLAB
+     * back to the fast path, unless the poll was armed again meanwhile
+     * (arm() and this order make one of us see the other). */
+    struct rgc_heap *heap = t->heap;
+    size_t bytes = payload <= RGC__MAX_PAYLOAD ? object_footprint(payload) : 0;
+    if (bytes <= heap->regions.region_size / 2)
+        tlab_zero_ahead(t, bytes);
     do {
         rgc_safepoint(t);
         tlab_publish_limit(t);
     } while (__atomic_load_n(&t->fast.poll, __ATOMIC_SEQ_CST));
-    struct rgc_heap *heap = t->heap;
     if (payload == RGC__NO_TYPE) { /* rgc_alloc of a type with no size */
         rgc_fail(RGC_EINVAL, "rgc_alloc: type %u is %s", type,
                  type == RGC_TYPE_REFS || type == RGC_TYPE_BYTES
@@ -150,11 +155,10 @@ void *rgc__alloc_slow(rgc_thread *t, rgc_type type, uint64_t payload)
     }
     if (payload > RGC__MAX_PAYLOAD)
         return out_of_memory(heap, payload);
-    size_t bytes = object_footprint(payload);
     if (bytes > heap->regions.region_size / 2)
         return alloc_large(t, type, payload);
 
-    if (t->fast.tlab_top + bytes <= t->tlab_end) /* sent here to poll */
+    if (t->fast.tlab_top + bytes <= t->tlab_zeroed) /* zeroed, or polled */
         return rgc__alloc(t, type, payload);
     retire_tlab(t);
     if (!with_collections(t, bytes, try_refill, NULL))

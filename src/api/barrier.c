@@ -53,6 +53,7 @@ static uintptr_t tlab_copy_alloc(void *ctx, size_t bytes)
         if (__atomic_load_n(&t->fast.poll, __ATOMIC_SEQ_CST))
             __atomic_store_n(&t->fast.alloc_limit, 0, __ATOMIC_SEQ_CST);
     }
+    tlab_fill_ahead(t, bytes); /* the copy overwrites it whole */
     uintptr_t p = t->fast.tlab_top;
     t->fast.tlab_top = p + bytes;
     return p;

@@ -58,8 +58,8 @@ rgc_heap *rgc_heap_create(const rgc_config *given)
         goto no_workers;
     safepoint_init(&heap->safepoint);
     cpu_share_init(&heap->workers.share, cfg.gc_cpu_percent,
-                   cfg.max_pause_us * 1000, &heap->safepoint.online,
-                   &heap->used);
+                   cfg.max_pause_us * 1000, &heap->safepoint.runnable,
+                   &heap->safepoint.stopped, &heap->used);
     pthread_mutex_init(&heap->gc_lock, NULL);
     pthread_mutex_init(&heap->types_lock, NULL);
     pthread_mutex_init(&heap->large_lock, NULL);
@@ -143,7 +143,7 @@ rgc_type rgc_type_of(const void *obj)
 static void disarm(struct rgc_thread *t)
 {
     t->magic = 0;
-    t->fast.tlab_top = t->tlab_end = 0;
+    t->fast.tlab_top = t->tlab_zeroed = t->tlab_end = 0;
     t->fast.alloc_limit = 0;
     t->fast.handle_top = t->fast.handle_limit = NULL;
     t->fast.bad_mask = UINTPTR_MAX;

@@ -59,11 +59,6 @@ int region_table_init(struct region_table *rt, size_t heap_max,
     for (size_t i = 0; i < rt->count; i++)
         rt->regions[i].free_since = now;
     if (pretouch) {
-        rc = os_commit(rt->base, heap_max);
-        if (rc != RGC_OK) {
-            region_table_destroy(rt);
-            return rc;
-        }
         os_pretouch(rt->base, heap_max);
         for (size_t i = 0; i < rt->count; i++) {
             rt->regions[i].committed = true;
@@ -136,14 +131,12 @@ static void return_bit(struct region_table *rt, size_t i)
 /* Make a region this caller has claimed usable: committed, unprotected, a
  * clear mark bitmap if it will hold object starts (marks), none if not (a
  * humongous continuation: its old bitmap, if any, goes).  false (and the
- * region back in the free set) if the OS refuses memory. */
+ * region back in the free set) if the OS refuses. */
 static bool prepare(struct region_table *rt, struct region *r, bool marks)
 {
-    if (!r->committed || r->poisoned) {
-        if (os_commit(r->bottom, rt->region_size) != RGC_OK) {
-            return_bit(rt, r->index);
-            return false;
-        }
+    if (r->poisoned && os_unprotect(r->bottom, rt->region_size) != RGC_OK) {
+        return_bit(rt, r->index);
+        return false;
     }
     if (!r->committed) {
         r->committed = true;
@@ -295,10 +288,9 @@ uint64_t region_idle_since(const struct region_table *rt, size_t i)
  * described that memory. */
 static void uncommit_claimed(struct region_table *rt, struct region *r)
 {
-    os_uncommit(r->bottom, rt->region_size);
+    os_uncommit(r->bottom, rt->region_size); /* poisoned, it stays so */
     free_marks(rt, r);
     r->committed = false;
-    r->poisoned = false;
     r->dirty_end = r->bottom; /* the OS hands back zero pages */
     bitmap_clear(rt->committed_set, r->index);
     __atomic_fetch_sub(&rt->committed_count, 1, __ATOMIC_RELAXED);

@@ -26,8 +26,10 @@
  *   - state, top and tams change while markers read them, so they are
  *     accessed with atomics outside pauses (region_state, region_set_state,
  *     region_top, ...);
- *   - "committed" regions are readable and writable; free regions stay
- *     committed (warm) until an uncommit claims them;
+ *   - every region is readable and writable but a poisoned one (free,
+ *     with the poison option); "committed" regions may hold pages (the
+ *     heap's committed memory), uncommitted ones hold none; free regions
+ *     stay committed (warm) until an uncommit claims them;
  *   - only the claimer of a region (the thread whose and-not cleared its
  *     free bit: a take, or an uncommit) writes its metadata, until it
  *     returns or hands the region over; so an uncommit and a take of the

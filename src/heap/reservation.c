@@ -9,7 +9,7 @@
 int reservation_create(struct reservation *res, size_t size, size_t align)
 {
     size_t mapping_size = size + align;
-    void *p = mmap(NULL, mapping_size, PROT_NONE,
+    void *p = mmap(NULL, mapping_size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return rgc_fail(RGC_ENOMEM,
@@ -31,16 +31,14 @@ void reservation_destroy(struct reservation *res)
     res->mapping = NULL;
 }
 
-int os_commit(uintptr_t addr, size_t len)
-{
-    if (mprotect((void *)addr, len, PROT_READ | PROT_WRITE) != 0)
-        return rgc_fail(RGC_ENOMEM, "cannot commit %zu bytes of heap memory",
-                        len);
-    return RGC_OK;
-}
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 
 void os_pretouch(uintptr_t addr, size_t len)
 {
+    if (madvise((void *)addr, len, MADV_POPULATE_WRITE) == 0)
+        return;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     for (size_t off = 0; off < len; off += page)
         *(volatile char *)(addr + off) = 0;
@@ -49,10 +47,19 @@ void os_pretouch(uintptr_t addr, size_t len)
 void os_uncommit(uintptr_t addr, size_t len)
 {
     madvise((void *)addr, len, MADV_DONTNEED);
-    mprotect((void *)addr, len, PROT_NONE);
 }
 
 void os_protect(uintptr_t addr, size_t len)
 {
     mprotect((void *)addr, len, PROT_NONE);
+}
+
+int os_unprotect(uintptr_t addr, size_t len)
+{
+    if (mprotect((void *)addr, len, PROT_READ | PROT_WRITE) != 0)
+        return rgc_fail(RGC_ENOMEM,
+                        "cannot make %zu bytes of poisoned heap memory "
+                        "accessible again",
+                        len);
+    return RGC_OK;
 }

@@ -4,6 +4,7 @@
  */
 #include "thread/cpu_share.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,13 +21,16 @@ static unsigned usable_cpus(void)
 }
 
 void cpu_share_init(struct cpu_share *cs, unsigned percent,
-                    uint64_t max_pause_ns, const int32_t *online,
-                    const size_t *used)
+                    uint64_t max_pause_ns, const int32_t *runnable,
+                    const bool *stopped, const size_t *used)
 {
+    uint64_t slice = max_pause_ns / 2 ? max_pause_ns / 2 : 1;
     *cs = (struct cpu_share){.cpus = usable_cpus(),
                              .percent = percent,
-                             .slice_ns = max_pause_ns / 2,
-                             .online = online,
+                             .slice_ns = slice,
+                             .period_ns = slice * 100 / (percent ? percent : 1),
+                             .runnable = runnable,
+                             .stopped = stopped,
                              .used = used,
                              .used_limit = SIZE_MAX};
 }
@@ -38,7 +42,7 @@ void cpu_share_busy(struct cpu_share *cs, int delta)
 
 void cpu_slice_start(struct cpu_slice *s)
 {
-    s->start_ns = rgc_now_ns();
+    s->until_ns = 0; /* the first work point looks at the phase */
 }
 
 void cpu_share_set_limit(struct cpu_share *cs, size_t bytes)
@@ -46,11 +50,13 @@ void cpu_share_set_limit(struct cpu_share *cs, size_t bytes)
     __atomic_store_n(&cs->used_limit, bytes, __ATOMIC_RELAXED);
 }
 
-/* More threads want the CPUs than there are: mutators online (a pause has
- * none) plus the GC threads at work, this one included. */
+/* More threads want the CPUs than there are, outside a pause: mutators
+ * online or parked, plus the GC threads at work, this one included. */
 static bool contended(const struct cpu_share *cs)
 {
-    int busy = __atomic_load_n(cs->online, __ATOMIC_RELAXED) +
+    if (__atomic_load_n(cs->stopped, __ATOMIC_RELAXED))
+        return false;
+    int busy = __atomic_load_n(cs->runnable, __ATOMIC_RELAXED) +
                __atomic_load_n(&cs->gc_running, __ATOMIC_RELAXED);
     return busy > (int)cs->cpus;
 }
@@ -66,19 +72,25 @@ void cpu_share_pace(struct cpu_share *cs, struct cpu_slice *s)
     if (cs->percent >= 100)
         return;
     uint64_t now = rgc_now_ns();
-    uint64_t ran = now - s->start_ns;
-    if (ran < cs->slice_ns)
+    if (now < s->until_ns)
         return;
-    if (contended(cs) && !heap_outgrown(cs)) {
-        /* Off for as long as keeps this thread at `percent` of a core. */
-        uint64_t off = ran * (100 - cs->percent) / cs->percent;
-        struct timespec ts = {(time_t)(off / 1000000000u),
-                              (long)(off % 1000000000u)};
-        nanosleep(&ts, NULL);
-        uint64_t after = rgc_now_ns();
-        __atomic_fetch_add(&cs->sleeps, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&cs->slept_ns, after - now, __ATOMIC_RELAXED);
-        now = after;
+    if (!contended(cs) || heap_outgrown(cs)) {
+        s->until_ns = now + cs->slice_ns; /* free to run: look again later */
+        return;
     }
-    s->start_ns = now;
+    uint64_t period_start = now - now % cs->period_ns;
+    if (now - period_start < cs->slice_ns) { /* inside this period's window */
+        s->until_ns = period_start + cs->slice_ns;
+        return;
+    }
+    uint64_t next = period_start + cs->period_ns;
+    struct timespec ts = {(time_t)(next / 1000000000u),
+                          (long)(next % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+           EINTR)
+        ;
+    uint64_t after = rgc_now_ns();
+    __atomic_fetch_add(&cs->sleeps, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&cs->slept_ns, after - now, __ATOMIC_RELAXED);
+    s->until_ns = next + cs->slice_ns;
 }

@@ -81,12 +81,21 @@ static void run_handshake(struct safepoint *sp, struct rgc_thread *t)
         pthread_cond_signal(&sp->handshaken);
 }
 
-void thread_offline(struct safepoint *sp, struct rgc_thread *t)
+static void add_runnable(struct safepoint *sp, int32_t delta)
+{
+    __atomic_store_n(&sp->runnable, sp->runnable + delta, __ATOMIC_RELAXED);
+}
+
+/* parking: offline only until the world resumes, so still runnable. */
+static void go_offline(struct safepoint *sp, struct rgc_thread *t,
+                       bool parking)
 {
     pthread_mutex_lock(&sp->lock);
     run_handshake(sp, t); /* going offline is a safepoint */
     t->offline = true;
     add_online(sp, -1);
+    if (!parking)
+        add_runnable(sp, -1);
     /* While stopped the count only falls (thread_online waits), so the
      * stopper needs one wake-up: from the thread that takes it to 0.  Sent
      * after the unlock, it may reach a later pause's sleep: that stopper
@@ -99,20 +108,33 @@ void thread_offline(struct safepoint *sp, struct rgc_thread *t)
         futex_noasync(&sp->online, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-void thread_online(struct safepoint *sp, struct rgc_thread *t)
+static void go_online(struct safepoint *sp, struct rgc_thread *t,
+                      bool parked)
 {
     pthread_mutex_lock(&sp->lock);
     while (is_stopped(sp))
         pthread_cond_wait(&sp->resumed, &sp->lock);
     t->offline = false;
     add_online(sp, 1);
+    if (!parked)
+        add_runnable(sp, 1);
     pthread_mutex_unlock(&sp->lock);
+}
+
+void thread_offline(struct safepoint *sp, struct rgc_thread *t)
+{
+    go_offline(sp, t, false);
+}
+
+void thread_online(struct safepoint *sp, struct rgc_thread *t)
+{
+    go_online(sp, t, false);
 }
 
 void safepoint_park(struct safepoint *sp, struct rgc_thread *t)
 {
-    thread_offline(sp, t);
-    thread_online(sp, t);
+    go_offline(sp, t, true);
+    go_online(sp, t, true);
 }
 
 /* Name t after the calling thread, for reports of who held a pause up. */

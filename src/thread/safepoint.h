@@ -17,6 +17,10 @@
  * Invariants:
  *   - `online` is the number of listed threads with !offline, and both
  *     change only with `lock` held;
+ *   - `runnable` counts the listed threads that want a CPU: online, or
+ *     parked at a safepoint (they run the moment the world resumes), but
+ *     not in a safe region, a stall or a collection of their own; it
+ *     changes only with `lock` held;
  *   - while `stopped` is set `online` only falls (coming online waits for
  *     the resume), and no attached thread runs mutator code: it is parked,
  *     in a safe region (and will park on leaving it), or it is the
@@ -42,6 +46,7 @@ struct safepoint {
     size_t handshakes_pending;
     bool stopped;                  /* atomic: the world is (being) stopped */
     int32_t online;                /* online threads; a futex word        */
+    int32_t runnable;              /* atomic: online or parked            */
     struct rgc_thread *last;       /* took online to 0 in this stop       */
     pthread_mutex_t threads_lock;  /* the thread list; held by a pause    */
     struct rgc_thread *threads;    /* attached threads                    */

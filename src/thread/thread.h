@@ -4,10 +4,13 @@
  * Invariants:
  *   - fast (struct rgc__thread_fast) is the first member: the inline paths
  *     in <rgc/inline.h> read it through a cast;
- *   - the TLAB [fast.tlab_top, tlab_end) is zeroed memory at the top of
- *     alloc_region, which this thread alone allocates in; alloc_region->top
- *     is tlab_end while a TLAB is open and exact once it is retired;
- *   - fast.alloc_limit is tlab_end or 0; only 0 while the poll is armed
+ *   - the TLAB [tlab_start, tlab_end) is the top of alloc_region, which
+ *     this thread alone allocates in; alloc_region->top is tlab_end while a
+ *     TLAB is open and exact once it is retired;
+ *   - fast.tlab_top <= tlab_zeroed <= tlab_end, and [fast.tlab_top,
+ *     tlab_zeroed) is zeroed memory: a TLAB is zeroed a step at a time as
+ *     allocation reaches it, not all at once when it opens;
+ *   - fast.alloc_limit is tlab_zeroed or 0; only 0 while the poll is armed
  *     or no TLAB is open (tlab_publish_limit restores it);
  *   - only the owner OS thread touches its rgc_thread, except the collector
  *     during a pause (when the owner is parked or in a blocking region);
@@ -63,7 +66,7 @@ struct rgc_thread {
     void *handshake_ctx;
     bool blocking;                /* inside rgc_blocking_enter/leave      */
     struct region *alloc_region;
-    uintptr_t tlab_start, tlab_end;
+    uintptr_t tlab_start, tlab_zeroed, tlab_end;
     struct handle_chunk *handles;
     /* The root snapshot of a marking (handles.c): the handles below
      * roots_snapshot at mark start are scanned by the driver while this
@@ -107,9 +110,17 @@ void spare_regions_collect(struct spare_regions *s, struct region_table *rt,
  * current region, a spare one, or a fresh one.  false: no region left. */
 bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
                  struct spare_regions *spares, size_t bytes, size_t tlab_size);
+/* Zero the open TLAB far enough for `bytes` more at its top (one step, or
+ * bytes if larger); false if they do not fit the TLAB.  Leaves alloc_limit
+ * to tlab_publish_limit. */
+bool tlab_zero_ahead(struct rgc_thread *t, size_t bytes);
+/* Count [fast.tlab_top, +bytes), which the caller fills whole (a copy), as
+ * zeroed; they must fit the TLAB. */
+void tlab_fill_ahead(struct rgc_thread *t, size_t bytes);
 /* Bytes allocated in the open TLAB so far. */
 size_t tlab_used(const struct rgc_thread *t);
-/* Let the inline fast path use the open TLAB again (after a safepoint). */
+/* Let the inline fast path use the open TLAB's zeroed part again (after a
+ * safepoint, or a zeroing step). */
 void tlab_publish_limit(struct rgc_thread *t);
 
 /* ---- handles (thread/handles.c) ---- */

@@ -1,15 +1,22 @@
 /*
  * tlab.c — thread-local allocation buffers carved from a thread's region.
  *
- * A TLAB is zeroed when it is carved (only if its region held objects
- * before), so the inline fast path never clears memory and a refill costs
- * at most one tlab_size memset.
+ * The inline fast path never clears memory: it allocates only below
+ * tlab_zeroed.  The TLAB is zeroed a step (TLAB_ZERO_STEP) at a time as the
+ * fast path reaches that frontier, and only where its region held objects
+ * before (below dirty_end): a whole 256 KiB memset in one allocation was the
+ * largest part of the single-thread tail (benchmarks.md, "Where slow pushes
+ * go"), while a step costs about as much as the allocations it serves.  The
+ * TLAB itself stays tlab_size, so region tops and the heap's allocation
+ * counters still move once per tlab_size.
  */
 #include <pthread.h>
 #include <string.h>
 
 #include "base/chaos.h"
 #include "thread/thread.h"
+
+#define TLAB_ZERO_STEP (16 * 1024)
 
 size_t tlab_used(const struct rgc_thread *t)
 {
@@ -18,7 +25,30 @@ size_t tlab_used(const struct rgc_thread *t)
 
 void tlab_publish_limit(struct rgc_thread *t)
 {
-    __atomic_store_n(&t->fast.alloc_limit, t->tlab_end, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&t->fast.alloc_limit, t->tlab_zeroed, __ATOMIC_SEQ_CST);
+}
+
+bool tlab_zero_ahead(struct rgc_thread *t, size_t bytes)
+{
+    uintptr_t need = t->fast.tlab_top + bytes;
+    if (need > t->tlab_end)
+        return false;
+    if (need <= t->tlab_zeroed)
+        return true;
+    uintptr_t to = t->tlab_zeroed + TLAB_ZERO_STEP;
+    if (to < need)
+        to = need;
+    if (to > t->tlab_end)
+        to = t->tlab_end;
+    region_zero(t->alloc_region, t->tlab_zeroed, to);
+    t->tlab_zeroed = to;
+    return true;
+}
+
+void tlab_fill_ahead(struct rgc_thread *t, size_t bytes)
+{
+    if (t->fast.tlab_top + bytes > t->tlab_zeroed)
+        t->tlab_zeroed = t->fast.tlab_top + bytes;
 }
 
 size_t tlab_retire(struct rgc_thread *t)
@@ -26,7 +56,7 @@ size_t tlab_retire(struct rgc_thread *t)
     size_t used = tlab_used(t);
     if (t->alloc_region && t->tlab_end) /* a TLAB is open */
         region_set_top(t->alloc_region, t->fast.tlab_top);
-    t->tlab_start = t->fast.tlab_top = t->tlab_end = 0;
+    t->tlab_start = t->fast.tlab_top = t->tlab_zeroed = t->tlab_end = 0;
     __atomic_store_n(&t->fast.alloc_limit, 0, __ATOMIC_RELAXED);
     return used;
 }
@@ -112,10 +142,10 @@ bool tlab_refill(struct rgc_thread *t, struct region_table *rt,
     size_t want = bytes > tlab_size ? bytes : tlab_size;
     size_t room = r->end - r->top;
     size_t size = want < room ? want : room;
-    region_zero(r, r->top, r->top + size);
-    t->tlab_start = t->fast.tlab_top = r->top;
+    t->tlab_start = t->fast.tlab_top = t->tlab_zeroed = r->top;
     t->tlab_end = r->top + size;
     region_set_top(r, r->top + size);
+    tlab_zero_ahead(t, bytes);
     tlab_publish_limit(t);
     return true;
 }
