@@ -25,10 +25,13 @@ void cpu_share_init(struct cpu_share *cs, unsigned percent,
                     const bool *stopped, const size_t *used)
 {
     uint64_t slice = max_pause_ns / 2 ? max_pause_ns / 2 : 1;
+    unsigned widened = percent > CPU_SHARE_WIDENED ? percent
+                                                   : CPU_SHARE_WIDENED;
     *cs = (struct cpu_share){.cpus = usable_cpus(),
                              .percent = percent,
                              .slice_ns = slice,
                              .period_ns = slice * 100 / (percent ? percent : 1),
+                             .widened_period_ns = slice * 100 / widened,
                              .runnable = runnable,
                              .stopped = stopped,
                              .used = used,
@@ -74,16 +77,18 @@ void cpu_share_pace(struct cpu_share *cs, struct cpu_slice *s)
     uint64_t now = rgc_now_ns();
     if (now < s->until_ns)
         return;
-    if (!contended(cs) || heap_outgrown(cs)) {
+    if (!contended(cs)) {
         s->until_ns = now + cs->slice_ns; /* free to run: look again later */
         return;
     }
-    uint64_t period_start = now - now % cs->period_ns;
+    uint64_t period = heap_outgrown(cs) ? cs->widened_period_ns
+                                        : cs->period_ns;
+    uint64_t period_start = now - now % period;
     if (now - period_start < cs->slice_ns) { /* inside this period's window */
         s->until_ns = period_start + cs->slice_ns;
         return;
     }
-    uint64_t next = period_start + cs->period_ns;
+    uint64_t next = period_start + period;
     struct timespec ts = {(time_t)(next / 1000000000u),
                           (long)(next % 1000000000u)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==

@@ -15,15 +15,20 @@
  * threads as it bounds the pauses.  The windows are the same for every GC
  * thread (time-based scheduling, as Metronome's): with each GC thread
  * keeping its own duty cycle, two of them could take turns on one core and
- * keep the mutator there off it for two slices in a row.  With a core to spare (fewer busy threads than
- * CPUs) nothing sleeps: the GC uses the idle cores freely.
+ * keep the mutator there off it for two slices in a row.  With a core to
+ * spare (fewer busy threads than CPUs) nothing sleeps: the GC uses the
+ * idle cores freely.
  *
- * The share widens to all the CPU the GC can get once the heap's use
- * passes the limit the cycle set (cpu_share_set_limit): the cycle must
- * finish before the heap outgrows its goal, and both a heap that grows
- * (fresh memory is faulted in by the mutators) and an allocation stall
- * (the last resort) cost the mutators more than a GC that competes with
- * them.
+ * The share widens to CPU_SHARE_WIDENED percent once the heap's use passes
+ * the limit the cycle set (cpu_share_set_limit): the cycle must finish
+ * before the heap outgrows its goal, and both a heap that grows (fresh
+ * memory is faulted in by the mutators) and an allocation stall (the last
+ * resort) cost the mutators more than a GC that competes with them.  It
+ * widens by shortening the gaps, not by dropping the windows: a GC thread
+ * that never sleeps keeps a mutator sharing its core off it for a whole
+ * scheduling quantum (4 ms here), while a short gap after every slice
+ * hands the core back, so a mutator still loses at most a slice at a
+ * time.
  * A mutator parked at a safepoint wants a CPU: the moment a pause ends,
  * every parked mutator becomes runnable at once, and a GC thread that
  * counted only the online ones (none yet: they have not run) would go on
@@ -41,6 +46,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CPU_SHARE_WIDENED 90 /* percent, once the heap outgrows the limit */
+
 struct safepoint;
 
 struct cpu_share {
@@ -48,6 +55,7 @@ struct cpu_share {
     unsigned percent;           /* duty cycle while contended (1..100)   */
     uint64_t slice_ns;          /* the window at the start of a period   */
     uint64_t period_ns;         /* slice_ns * 100 / percent              */
+    uint64_t widened_period_ns; /* the same at CPU_SHARE_WIDENED         */
     const int32_t *runnable;    /* mutators that want a CPU (safepoint's) */
     const bool *stopped;        /* the world is stopped (safepoint's)    */
     const size_t *used;         /* the heap's used bytes (atomic)        */
