@@ -35,6 +35,15 @@ static void init(struct setup *s, unsigned percent)
     s->used = 100;
 }
 
+/* As init, with every core taken by a busy mutator and this GC thread
+ * wanting one too. */
+static void init_contended(struct setup *s, unsigned percent)
+{
+    init(s, percent);
+    s->online = (int32_t)s->cs.cpus;
+    cpu_share_busy(&s->cs, 1);
+}
+
 /* Work (busy, as GC work would) for two periods, with a work point every
  * microsecond or so; returns whether the thread slept. */
 static bool pace_for_two_periods(struct setup *s)
@@ -55,9 +64,7 @@ static void contended_cores_make_it_give_way(void **state)
 {
     (void)state;
     struct setup s;
-    init(&s, 25);
-    s.online = (int32_t)s.cs.cpus; /* every core has a busy mutator */
-    cpu_share_busy(&s.cs, 1);      /* and this GC thread wants one  */
+    init_contended(&s, 25);
     assert_true(pace_for_two_periods(&s));
     assert_true(s.cs.slept_ns > 0);
 }
@@ -84,9 +91,7 @@ static void an_outgrown_heap_widens_the_share(void **state)
 {
     (void)state;
     struct setup s;
-    init(&s, 25);
-    s.online = (int32_t)s.cs.cpus;
-    cpu_share_busy(&s.cs, 1);
+    init_contended(&s, 25);
     cpu_share_set_limit(&s.cs, 50);
     s.used = 51; /* above the cycle's limit */
     assert_true(pace_for_two_periods(&s));
@@ -106,10 +111,8 @@ static void a_window_as_long_as_the_period_never_sleeps(void **state)
 {
     (void)state;
     struct setup s;
-    init(&s, 25);
+    init_contended(&s, 25);
     s.cs.slice_ns = s.cs.period_ns; /* always inside a window */
-    s.online = (int32_t)s.cs.cpus;
-    cpu_share_busy(&s.cs, 1);
     assert_false(pace_for_two_periods(&s));
 }
 
@@ -119,9 +122,7 @@ static void sleepers_wake_into_the_common_window(void **state)
 {
     (void)state;
     struct setup s;
-    init(&s, 25);
-    s.online = (int32_t)s.cs.cpus;
-    cpu_share_busy(&s.cs, 1);
+    init_contended(&s, 25);
     for (int i = 0; i < 3; i++) {
         uint64_t phase = rgc_now_ns();
         while (rgc_now_ns() - phase < (uint64_t)i * s.cs.slice_ns / 2)
