@@ -47,6 +47,13 @@ struct msgbuf_params {
                            each naming a small object of its own (rgc: a
                            handle; malloc: a pointer in an array)         */
     size_t global_roots; /* likewise, registered global roots (thread 0)  */
+    bool random;        /* --random: the window is filled first (untimed),
+                           then each push replaces a uniformly random slot
+                           (a cache's replacement: lifetimes spread out)
+                           instead of the oldest one                     */
+    unsigned temps;     /* --temps N: short-lived blocks per push, each  */
+    size_t temp_size;   /* temp_size bytes, written and dropped within the
+                           push (a request's buffers)                    */
     bool attribute;     /* --attribute: find each slow push's cause (its
                            getrusage read after every push slows the
                            loop; perf/attribution.h)                     */
@@ -104,6 +111,16 @@ static inline double gc_cpu_share(const struct gc_result *gc)
 {
     return gc->present && gc->process_cpu_ns
                ? (double)gc->gc_cpu_ns / (double)gc->process_cpu_ns
+               : 0;
+}
+
+/* The GC's CPU time per GiB the run allocated (issue 13's measure of what
+ * a cycle costs per unit of allocation), in ns; 0 without figures. */
+static inline double gc_cpu_per_gib(const struct gc_result *gc)
+{
+    uint64_t bytes = gc->stats.bytes_allocated;
+    return gc->present && bytes
+               ? (double)gc->gc_cpu_ns / ((double)bytes / (1u << 30))
                : 0;
 }
 

@@ -26,7 +26,7 @@
 #include "timeline.h"
 
 static const char usage_text[] =
-    "usage: rgc-bench [msgbuf | mtchurn | gcbench | barrier | roots] "
+    "usage: rgc-bench [msgbuf | mtchurn | cache | gcbench | barrier | roots] "
     "[flags]\n"
     "\n"
     "  rgc-bench                  msgbuf with its defaults on every "
@@ -36,11 +36,15 @@ static const char usage_text[] =
     "[--attribute] [common flags]\n"
     "  rgc-bench mtchurn --threads N [--window N] [--messages N] "
     "[--msg-size BYTES] [--keep-every K] [--attribute] [common flags]\n"
+    "  rgc-bench cache [the msgbuf flags]    msgbuf shaped like a cache "
+    "server:\n"
+    "                      --window 1000000 --messages 4000000 --random "
+    "--temps 4\n"
     "  rgc-bench gcbench [common flags]\n"
     "  rgc-bench barrier [--ops N] [--reps N] [--options OPTS] [--json]\n"
     "  rgc-bench roots [--count N] [--reps N] [--options OPTS]\n"
     "\n"
-    "msgbuf and mtchurn flags (defaults: msgbuf / mtchurn):\n"
+    "msgbuf, mtchurn and cache flags (defaults: msgbuf / mtchurn):\n"
     "  --threads N         threads, each with its own window (msgbuf: 1; "
     "mtchurn: required), 1..64\n"
     "  --window N          messages kept live per thread, a ring of N slots "
@@ -63,6 +67,13 @@ static const char usage_text[] =
     "                      preemption, ...): a table after the main one; "
     "costs a getrusage\n"
     "                      call after every push (its time is reported)\n"
+    "  --random            fill the window first (untimed), then replace a "
+    "random slot\n"
+    "                      per push instead of the oldest (not with "
+    "--keep-every)\n"
+    "  --temps N           short-lived blocks per push, written and dropped "
+    "in it (0; 0..1024)\n"
+    "  --temp-size BYTES   bytes per short-lived block (256)\n"
     "barrier flags (it runs rgc alone, in this process; --alloc, "
     "--histograms and\n"
     "--settle-ms do not apply):\n"
@@ -173,11 +184,12 @@ int main(int argc, char **argv)
         workload = argv[i++];
         if (strcmp(workload, "msgbuf") != 0 &&
             strcmp(workload, "mtchurn") != 0 &&
+            strcmp(workload, "cache") != 0 &&
             strcmp(workload, "gcbench") != 0 &&
             strcmp(workload, "barrier") != 0 &&
             strcmp(workload, "roots") != 0)
-            usage_error("unknown workload '%s' (msgbuf, mtchurn, gcbench, "
-                        "barrier, roots)",
+            usage_error("unknown workload '%s' (msgbuf, mtchurn, cache, "
+                        "gcbench, barrier, roots)",
                         workload);
     }
     bool is_barrier = strcmp(workload, "barrier") == 0;
@@ -185,15 +197,23 @@ int main(int argc, char **argv)
     bool is_roots = strcmp(workload, "roots") == 0;
     struct roots_params rp = {.count = 100000, .reps = 7, .options = ""};
     bool is_mtchurn = strcmp(workload, "mtchurn") == 0;
-    bool is_ring = is_mtchurn || strcmp(workload, "msgbuf") == 0;
+    bool is_cache = strcmp(workload, "cache") == 0;
+    bool is_ring = is_mtchurn || is_cache || strcmp(workload, "msgbuf") == 0;
 
     struct msgbuf_params mp = {
         .window = 200000, .messages = 1000000, .msg_size = 1024,
-        .threads = 1, .options = ""};
+        .threads = 1, .temp_size = 256, .options = ""};
     if (is_mtchurn)
         mp = (struct msgbuf_params){.window = 50000, .messages = 500000,
                                     .msg_size = 256, .threads = 0,
-                                    .options = ""};
+                                    .temp_size = 256, .options = ""};
+    /* A cache server: a warm 1 GiB of values replaced at random, and a
+     * request's worth of short-lived buffers per operation. */
+    if (is_cache)
+        mp = (struct msgbuf_params){.window = 1000000, .messages = 4000000,
+                                    .msg_size = 1024, .threads = 1,
+                                    .random = true, .temps = 4,
+                                    .temp_size = 256, .options = ""};
     struct gcbench_params gp = {
         .stretch_depth = 17, .long_lived_depth = 16, .min_depth = 4,
         .max_depth = 16, .depth_step = 2, .array_size = 500000,
@@ -230,7 +250,8 @@ int main(int argc, char **argv)
             "--msg-size", "--alloc",      "--options", "--settle-ms",
             "--threads",  "--ops",        "--reps",    "--keep-every",
             "--count",    "--timeline",   "--timeline-ms", "--handles",
-            "--global-roots", "--timeline-idle-ms", "--attribute"};
+            "--global-roots", "--timeline-idle-ms", "--attribute",
+            "--random",   "--temps",      "--temp-size"};
         bool is_known = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             is_known |= strcmp(flag, known[k]) == 0;
@@ -238,7 +259,8 @@ int main(int argc, char **argv)
             usage_error("unknown flag '%s'", flag);
         bool boolean = strcmp(flag, "--json") == 0 ||
                        strcmp(flag, "--histograms") == 0 ||
-                       strcmp(flag, "--attribute") == 0;
+                       strcmp(flag, "--attribute") == 0 ||
+                       strcmp(flag, "--random") == 0;
         if (boolean) {
             if (eq)
                 usage_error("%s takes no value", flag);
@@ -257,9 +279,12 @@ int main(int argc, char **argv)
                          strcmp(flag, "--handles") == 0 ||
                          strcmp(flag, "--global-roots") == 0 ||
                          strcmp(flag, "--attribute") == 0 ||
+                         strcmp(flag, "--random") == 0 ||
+                         strcmp(flag, "--temps") == 0 ||
+                         strcmp(flag, "--temp-size") == 0 ||
                          strcmp(flag, "--threads") == 0;
         if (ring_flag && !is_ring)
-            usage_error("%s is a msgbuf and mtchurn flag", flag);
+            usage_error("%s is a msgbuf, mtchurn and cache flag", flag);
         bool barrier_flag = strcmp(flag, "--ops") == 0 ||
                             strcmp(flag, "--reps") == 0;
         if (strcmp(flag, "--ops") == 0 && !is_barrier)
@@ -282,6 +307,12 @@ int main(int argc, char **argv)
             histograms = true;
         } else if (strcmp(flag, "--attribute") == 0) {
             mp.attribute = true;
+        } else if (strcmp(flag, "--random") == 0) {
+            mp.random = true;
+        } else if (strcmp(flag, "--temps") == 0) {
+            mp.temps = (unsigned)parse_count(flag, value, 0, 1024);
+        } else if (strcmp(flag, "--temp-size") == 0) {
+            mp.temp_size = (size_t)parse_count(flag, value, 1, 1u << 20);
         } else if (strcmp(flag, "--window") == 0) {
             mp.window = (size_t)parse_count(flag, value, 1, 1u << 30);
         } else if (strcmp(flag, "--messages") == 0) {
@@ -321,6 +352,10 @@ int main(int argc, char **argv)
 
     if (mp.threads == 0)
         usage_error("%s needs --threads N", workload);
+    if (mp.random && mp.keep_every)
+        usage_error("%s and --keep-every do not go together (the keep "
+                    "ring is FIFO)",
+                    "--random");
 
     /* Before anything runs: jemalloc needs a process started with more
      * static TLS (perf/jemalloc.c), so this may re-execute rgc-bench. */

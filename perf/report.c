@@ -14,9 +14,15 @@ void keep_note(FILE *out, const struct msgbuf_params *p)
     if (p->handles || p->global_roots)
         fprintf(out, ", %zu extra handles per thread, %zu global roots",
                 p->handles, p->global_roots);
+    if (p->random)
+        fputs(", filled first, then random slots replaced", out);
+    if (p->temps)
+        fprintf(out, ", %u short-lived %zu-byte blocks per push", p->temps,
+                p->temp_size);
 }
 
-static void msgbuf_title(const struct msgbuf_params *p, FILE *out)
+static void msgbuf_title(const char *workload, const struct msgbuf_params *p,
+                         FILE *out)
 {
     cell live;
     fmt_bytes(live, ring_live_bytes(p));
@@ -24,16 +30,16 @@ static void msgbuf_title(const struct msgbuf_params *p, FILE *out)
         cell all;
         fmt_bytes(all, ring_live_bytes(p) * p->threads);
         fprintf(out,
-                "msgbuf: %u threads, each %llu pushes of %zu-byte messages "
+                "%s: %u threads, each %llu pushes of %zu-byte messages "
                 "into its own window of %zu\n        (%s live per thread, "
                 "%s in all",
-                p->threads, (unsigned long long)p->messages, p->msg_size,
+                workload, p->threads, (unsigned long long)p->messages, p->msg_size,
                 p->window, live, all);
     } else {
         fprintf(out,
-                "msgbuf: %llu pushes of %zu-byte messages into a window of "
+                "%s: %llu pushes of %zu-byte messages into a window of "
                 "%zu (%s live",
-                (unsigned long long)p->messages, p->msg_size, p->window,
+                workload, (unsigned long long)p->messages, p->msg_size, p->window,
                 live);
     }
     keep_note(out, p);
@@ -45,7 +51,7 @@ static void msgbuf_table(const struct report *rep, bool histograms,
 {
     const struct msgbuf_params *p = rep->msgbuf;
     const char *env = getenv("RGC_OPTIONS");
-    msgbuf_title(p, out);
+    msgbuf_title(rep->workload, p, out);
     fprintf(out, "rgc options: %s%s%s\n\n", options_shown(p->options),
             env ? ", RGC_OPTIONS=" : "", env ? env : "");
     table_header(out, rep);

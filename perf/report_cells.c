@@ -108,6 +108,15 @@ bool c_gc_cpu(cell c, const struct run_result *r, const void *arg)
     return true;
 }
 
+bool c_gc_cpu_per_gib(cell c, const struct run_result *r, const void *arg)
+{
+    (void)arg;
+    if (!r->gc.present)
+        return false;
+    fmt_ns(c, (uint64_t)gc_cpu_per_gib(&r->gc));
+    return true;
+}
+
 bool c_total(cell c, const struct run_result *r, const void *arg)
 {
     (void)arg;

@@ -34,6 +34,8 @@ bool c_over_1ms(cell c, const struct run_result *r, const void *arg);
 bool c_mmu(cell c, const struct run_result *r, const void *arg);
 /* gc_cpu_share ("-" for other runs than rgc's). */
 bool c_gc_cpu(cell c, const struct run_result *r, const void *arg);
+/* gc_cpu_per_gib, as a duration ("-" for other runs than rgc's). */
+bool c_gc_cpu_per_gib(cell c, const struct run_result *r, const void *arg);
 bool c_total(cell c, const struct run_result *r, const void *arg);
 bool c_rss(cell c, const struct run_result *r, const void *arg);
 

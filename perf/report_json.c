@@ -246,6 +246,9 @@ static void json_params(FILE *out, const struct report *rep)
         json_u64(out, "handles", p->handles, true);
         json_u64(out, "global_roots", p->global_roots, true);
         fprintf(out, "\"attribute\":%s,", p->attribute ? "true" : "false");
+        fprintf(out, "\"random\":%s,", p->random ? "true" : "false");
+        json_u64(out, "temps", p->temps, true);
+        json_u64(out, "temp_size", p->temp_size, true);
         options = p->options;
     } else {
         const struct gcbench_params *p = rep->gcbench;

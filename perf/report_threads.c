@@ -78,6 +78,7 @@ void report_push_rows(const struct report *rep, bool per_thread,
     table_row(out, rep, "pushes over 1 ms", c_over_1ms, NULL);
     table_row(out, rep, "MMU 1/10/100 ms", c_mmu, NULL);
     table_row(out, rep, "GC CPU share", c_gc_cpu, NULL);
+    table_row(out, rep, "GC CPU per GiB", c_gc_cpu_per_gib, NULL);
     if (per_thread)
         report_thread_rows(rep, out);
     table_row(out, rep, per_thread ? "wall time" : "loop time", c_total,

@@ -7,8 +7,14 @@
  * in slot n % window, dropping (rgc, bdwgc) or freeing (malloc) the message
  * it replaces.  With keep_every K, push n = m * K also stores the message
  * in slot m % window of a second ring, the keep ring, which then owns it
- * (it outlives its main-ring slot: K * window > window pushes).  Every push (allocate + fill + store) is timed with
- * CLOCK_MONOTONIC into the thread's log-linear histogram.  After the loop,
+ * (it outlives its main-ring slot: K * window > window pushes).  With
+ * random, the first `window` pushes fill the slots in order, untimed, and
+ * each of the `messages` timed pushes after them replaces a random slot
+ * (xorshift, seeded per thread); `writer` records who wrote each slot.
+ * With temps, each push also allocates that many temp_size blocks, fills
+ * and drops them (rgc, bdwgc) or frees them (malloc).  Every push
+ * (allocate + fill + store + temporaries) is timed with CLOCK_MONOTONIC
+ * into the thread's log-linear histogram.  After the loop,
  * outside the measurement, every slot is checked: the right length and
  * every byte equal to the fill of the push that wrote it, so a collector
  * that loses or corrupts a message fails the run.
@@ -43,6 +49,8 @@ struct ring_worker {
     bool bdwgc_register;            /* register the thread with bdwgc      */
     struct mmu_trace mmu;           /* its slow pushes                     */
     struct slow_trace slow;         /* and their causes (--attribute)      */
+    uint64_t *writer;               /* random: the push that wrote slot i  */
+    uint64_t rng;                   /* random: xorshift state              */
     /* results */
     uint64_t start_ns, end_ns;      /* its push loop (0 if it never ran)   */
     bool still_attached;            /* rgc_thread_detach failed            */
@@ -58,12 +66,36 @@ void ring_fail(struct ring_worker *w, const char *fmt, ...)
  * the run was aborted or the blocking region failed (recorded). */
 bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t);
 
-/* The push that last wrote slot i after `messages` pushes, or UINT64_MAX:
- * of the main ring (stride 1: push n writes slot n % window) or of the
- * keep ring (stride keep_every: push n = m * keep_every writes slot
- * m % window). */
-uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i,
+/* The push that last wrote slot i after the loop, or UINT64_MAX: of the
+ * main ring (stride 1: push n writes slot n % window, or with random the
+ * slot its writer array names) or of the keep ring (stride keep_every:
+ * push n = m * keep_every writes slot m % window). */
+uint64_t ring_last_writer(const struct ring_worker *w, size_t i,
                           uint64_t stride);
+
+/* The pushes the loop makes: with random, the untimed fill first. */
+static inline uint64_t ring_pushes(const struct msgbuf_params *p)
+{
+    return p->messages + (p->random ? p->window : 0);
+}
+
+/* The slot push n writes (fifo: the next slot in order, advanced here). */
+static inline size_t ring_slot(struct ring_worker *w, uint64_t n,
+                               size_t *fifo)
+{
+    size_t slot = *fifo;
+    if (++*fifo == w->p->window)
+        *fifo = 0;
+    if (w->p->random && n >= w->p->window) {
+        w->rng ^= w->rng << 13;
+        w->rng ^= w->rng >> 7;
+        w->rng ^= w->rng << 17;
+        slot = (size_t)(w->rng % w->p->window);
+    }
+    if (w->writer)
+        w->writer[slot] = n;
+    return slot;
+}
 
 /* The extra roots (--handles, --global-roots): root i names a small
  * object holding i, checked after the run. */
@@ -76,13 +108,23 @@ bool ring_check_root(struct ring_worker *w, const uint64_t *obj, uint64_t i);
 bool ring_check_bytes(struct ring_worker *w, const unsigned char *m,
                       size_t i, uint64_t n, size_t size);
 
-/* Just before the push loop: its start, and (--attribute) the counters
- * the first push's deltas start from. */
+/* Just before the first timed push: its start, and (--attribute) the
+ * counters the first push's deltas start from. */
 static inline void ring_begin(struct ring_worker *w)
 {
     if (w->p->attribute)
         slow_trace_begin(&w->slow);
     w->start_ns = bench_now_ns();
+}
+
+/* Push n is timed (the fill before it is not); the first one begins the
+ * measured loop. */
+static inline bool ring_timed(struct ring_worker *w, uint64_t n)
+{
+    uint64_t fill = ring_pushes(w->p) - w->p->messages;
+    if (n == fill)
+        ring_begin(w);
+    return n >= fill;
 }
 
 /* One push, from t0 to t1, into the thread's histogram and MMU trace.

@@ -27,9 +27,12 @@ bool ring_gate(struct ring_worker *w, struct gate *g, rgc_thread *t)
     return go;
 }
 
-uint64_t ring_last_writer(const struct msgbuf_params *p, size_t i,
+uint64_t ring_last_writer(const struct ring_worker *w, size_t i,
                           uint64_t stride)
 {
+    const struct msgbuf_params *p = w->p;
+    if (w->writer && stride == 1)
+        return w->writer[i];
     uint64_t writes = (p->messages + stride - 1) / stride;
     if (writes <= i)
         return UINT64_MAX; /* never written */

@@ -22,10 +22,11 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring,
     const size_t size = p->msg_size;
     const size_t slots = p->window;
     const uint64_t every = p->keep_every;
-    size_t slot = 0, kept = 0;
+    const uint64_t pushes = ring_pushes(p);
+    size_t fifo = 0, kept = 0;
     uint64_t next_keep = 0, dropped_keep = 0; /* next pushes kept/dropped */
-    ring_begin(w);
-    for (uint64_t n = 0; n < p->messages; n++) {
+    for (uint64_t n = 0; n < pushes; n++) {
+        bool timed = ring_timed(w, n);
         uint64_t t0 = bench_now_ns();
         unsigned char *m = alloc(size);
         if (!m) {
@@ -34,7 +35,9 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring,
             return false;
         }
         memset(m, (int)(n & 0xff), size);
-        /* The message replaced here is push n - slots. */
+        size_t slot = ring_slot(w, n, &fifo);
+        /* The message replaced here is push n - slots (keep rings are
+         * FIFO only). */
         bool owned = !every || n < slots || n - slots != dropped_keep;
         if (!owned)
             dropped_keep += every;
@@ -49,10 +52,20 @@ static bool push_loop(struct ring_worker *w, unsigned char **ring,
             if (++kept == slots)
                 kept = 0;
         }
+        for (unsigned k = 0; k < p->temps; k++) {
+            unsigned char *x = alloc(p->temp_size);
+            if (!x) {
+                ring_fail(w, "%s: push %llu: %s malloc(%zu) failed", w->name,
+                          (unsigned long long)n, api->name, p->temp_size);
+                return false;
+            }
+            memset(x, (int)k, p->temp_size);
+            if (release)
+                release(x);
+        }
         uint64_t t1 = bench_now_ns();
-        ring_record(w, t0, t1);
-        if (++slot == slots)
-            slot = 0;
+        if (timed)
+            ring_record(w, t0, t1);
     }
     w->end_ns = bench_now_ns();
     res->loop_ns = w->end_ns - w->start_ns;
@@ -63,7 +76,7 @@ static void check_window(struct ring_worker *w, unsigned char **ring,
                          uint64_t stride)
 {
     for (size_t i = 0; i < w->p->window; i++) {
-        uint64_t n = ring_last_writer(w->p, i, stride);
+        uint64_t n = ring_last_writer(w, i, stride);
         if (n != UINT64_MAX &&
             !ring_check_bytes(w, ring[i], i, n, w->p->msg_size))
             return;
@@ -141,7 +154,7 @@ void ring_malloc(struct ring_worker *w)
         /* Kept messages belong to the keep ring, even those still in
          * the main ring (its writer is a multiple of keep_every). */
         for (size_t i = 0; ring && i < slots; i++) {
-            uint64_t n = ring_last_writer(w->p, i, 1);
+            uint64_t n = ring_last_writer(w, i, 1);
             if (!every || n == UINT64_MAX || n % every)
                 api->free(ring[i]);
         }

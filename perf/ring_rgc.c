@@ -80,9 +80,10 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
     const size_t size = p->msg_size;
     const size_t slots = p->window;
     const uint64_t every = p->keep_every;
-    size_t slot = 0, kept = 0, next_keep = 0;
-    ring_begin(w);
-    for (uint64_t n = 0; n < p->messages; n++) {
+    const uint64_t pushes = ring_pushes(p);
+    size_t fifo = 0, kept = 0, next_keep = 0;
+    for (uint64_t n = 0; n < pushes; n++) {
+        bool timed = ring_timed(w, n);
         uint64_t t0 = bench_now_ns();
         void *m = rgc_alloc_bytes(t, size);
         if (!m) {
@@ -91,19 +92,27 @@ static bool push_loop(struct ring_worker *w, rgc_thread *t, rgc_ref *window,
             return false;
         }
         memset(m, (int)(n & 0xff), size);
-        rgc_store_elem(t, rgc_load(t, window), slot, m);
+        rgc_store_elem(t, rgc_load(t, window), ring_slot(w, n, &fifo), m);
         if (every && n == next_keep) {
             rgc_store_elem(t, rgc_load(t, keep), kept, m);
             next_keep += every;
             if (++kept == slots)
                 kept = 0;
         }
+        for (unsigned k = 0; k < p->temps; k++) {
+            void *x = rgc_alloc_bytes(t, p->temp_size);
+            if (!x) {
+                ring_fail(w, "%s: push %llu: %s", w->name,
+                          (unsigned long long)n, rgc_last_error());
+                return false;
+            }
+            memset(x, (int)k, p->temp_size);
+        }
         uint64_t t1 = bench_now_ns();
-        ring_record(w, t0, t1);
+        if (timed)
+            ring_record(w, t0, t1);
         if (baton_held(baton, self))
             rgc_session_tick(probe);
-        if (++slot == slots)
-            slot = 0;
     }
     w->end_ns = bench_now_ns();
     res->loop_ns = w->end_ns - w->start_ns;
@@ -114,7 +123,7 @@ static bool check_slot(struct ring_worker *w, void *ring, size_t i,
                        rgc_thread *t, uint64_t stride)
 {
     const size_t size = w->p->msg_size;
-    uint64_t n = ring_last_writer(w->p, i, stride);
+    uint64_t n = ring_last_writer(w, i, stride);
     unsigned char *m = rgc_load_elem(t, ring, i);
     if (n == UINT64_MAX) {
         if (m)

@@ -137,11 +137,13 @@ static unsigned spawn_and_join(struct ring_worker *w, unsigned n,
 }
 
 /* What the threads record into, reserved before their loops so that the
- * loops never allocate: per thread an MMU trace and (--attribute) a
- * slow-push trace; for rgc with --attribute, the pauses and stalls. */
+ * loops never allocate: per thread an MMU trace, (--attribute) a
+ * slow-push trace and (--random) its slots' writers; for rgc with
+ * --attribute, the pauses and stalls. */
 struct traces {
     struct mmu_trace *mmu;
     struct slow_trace *slow;
+    uint64_t **writers;       /* random: each thread's slot writers */
     struct gc_spans spans;
 };
 
@@ -150,11 +152,14 @@ static bool traces_reserve(struct traces *t, unsigned n,
 {
     t->mmu = calloc(n, sizeof *t->mmu);
     t->slow = calloc(n, sizeof *t->slow);
-    bool ok = t->mmu && t->slow &&
+    t->writers = calloc(n, sizeof *t->writers);
+    bool ok = t->mmu && t->slow && t->writers &&
               (!p->attribute || !gc || gc_spans_init(&t->spans, GC_SPANS_CAP));
     for (unsigned i = 0; ok && i < n; i++)
         ok = mmu_trace_init(&t->mmu[i], MMU_TRACE_CAP) &&
-             (!p->attribute || slow_trace_init(&t->slow[i], MMU_TRACE_CAP));
+             (!p->attribute || slow_trace_init(&t->slow[i], MMU_TRACE_CAP)) &&
+             (!p->random ||
+              (t->writers[i] = calloc(p->window, sizeof **t->writers)));
     return ok;
 }
 
@@ -165,9 +170,12 @@ static void traces_release(struct traces *t, unsigned n)
             mmu_trace_free(&t->mmu[i]);
         if (t->slow)
             slow_trace_free(&t->slow[i]);
+        if (t->writers)
+            free(t->writers[i]);
     }
     free(t->mmu);
     free(t->slow);
+    free(t->writers);
     gc_spans_free(&t->spans);
 }
 
@@ -211,7 +219,9 @@ void ring_run(const char *name, const struct msgbuf_params *p,
             .start = spawn ? &start : NULL, .finish = spawn ? &finish : NULL,
             .heap = s.heap, .probe = &s, .baton = &baton, .api = api,
             .bdwgc_register = alloc == ALLOC_BDWGC && spawn,
-            .mmu = traces.mmu[i], .slow = traces.slow[i]};
+            .mmu = traces.mmu[i], .slow = traces.slow[i],
+            .writer = traces.writers[i],
+            .rng = 0x9E3779B97F4A7C15ull * (i + 1)};
     r->thread_count = n;
 
     unsigned ran = n;
