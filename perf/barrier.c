@@ -28,14 +28,14 @@
  *     and store_on share one), so each can be read in the disassembly
  *     (objdump -d --no-show-raw-insn rgc-bench | grep -A20 '<kernel_').
  *     With gcc 12.2 -O2 on x86-64 one iteration is (loop control, index
- *     and value included): plain store 9 instructions; rgc_store 13 with
+ *     and value included): plain store 9 instructions; rgc_store 14 with
  *     marking off (+ cmp of marking in memory with 0, a not-taken branch,
- *     or of good_color from memory, a lea of the slot address kept for the
- *     slow path), a call of rgc__store_slow instead with marking on; plain
- *     load 6 (the load folded into the add); rgc_load 12 (+ a separate load
- *     and a copy of the slot, a lea of the slot address, and of bad_mask
- *     from memory, a not-taken branch, and with the address mask, which
- *     stays in a register).
+ *     the shift of the address, or of good_color from memory, a lea of the
+ *     slot address kept for the slow path), a call of rgc__store_slow
+ *     instead with marking on; plain load 6 (the load folded into the
+ *     add); rgc_load 11 (+ a separate load, a lea of the slot address, a
+ *     test of the slot against bad_mask in memory, a not-taken branch, the
+ *     shift that strips the color).
  *   - A repetition measures `ops` operations of each variant, run in
  *     chunks of 2^20 operations taken in turn (chunk 1 of every variant,
  *     then chunk 2, ...), each timed with CLOCK_MONOTONIC (two clock reads

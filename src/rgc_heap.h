@@ -19,14 +19,15 @@
 #include "thread/thread.h"
 #include "thread/workers.h"
 
-/* Colors (docs/design.md, "References and colors"): the good color
- * alternates between two relocation epochs, flipping in every
- * relocate-start pause; a slot of the other epoch is stale (relocated and
- * healed by the load barrier, or healed by marking).  The remapped color is
- * reserved (unused). */
-#define RGC_COLOR_MARKED0 ((uintptr_t)1 << 60)
-#define RGC_COLOR_MARKED1 ((uintptr_t)1 << 61)
-#define RGC_COLOR_REMAPPED ((uintptr_t)1 << 62)
+/* Colors (docs/design.md, "References and colors"), in the low
+ * RGC__COLOR_BITS bits of a slot: the good color alternates between two
+ * relocation epochs, flipping in every relocate-start pause; a slot of the
+ * other epoch is stale (relocated and healed by the load barrier, or healed
+ * by marking).  The remapped color is reserved (unused); bits 3..15 are
+ * free for a second generation's colors. */
+#define RGC_COLOR_MARKED0 ((uintptr_t)1 << 0)
+#define RGC_COLOR_MARKED1 ((uintptr_t)1 << 1)
+#define RGC_COLOR_REMAPPED ((uintptr_t)1 << 2)
 #define RGC_COLOR_MASK                                                         \
     (RGC_COLOR_MARKED0 | RGC_COLOR_MARKED1 | RGC_COLOR_REMAPPED)
 

@@ -67,7 +67,7 @@ static void detached_setup(void)
 /* The slot still names obj, untouched (read past the barrier). */
 static void assert_holds_obj(const rgc_ref *slot)
 {
-    assert_int_equal(slot->bits_ & RGC__ADDR_MASK, (uintptr_t)D.obj);
+    assert_int_equal(rgc__addr(slot->bits_), (uintptr_t)D.obj);
 }
 
 /* Each case makes one call through D.t and checks what the call returned

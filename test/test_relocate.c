@@ -266,11 +266,11 @@ static void racing_loads_make_one_copy_and_heal_every_slot(void **state)
     rgc_ref *slots = (rgc_ref *)seen[0][NODES];
     for (size_t i = 0; i < NODES; i++) {
         uintptr_t bits = __atomic_load_n(&slots[i].bits_, __ATOMIC_RELAXED);
-        assert_int_equal(bits & RGC__ADDR_MASK, seen[0][i]);
-        assert_int_equal(bits & ~RGC__ADDR_MASK, heap->good_color);
+        assert_int_equal(rgc__addr(bits), seen[0][i]);
+        assert_int_equal(rgc__color(bits), heap->good_color);
         check_node((node *)seen[0][i], i);
     }
-    assert_int_equal(root.bits_ & ~RGC__ADDR_MASK, heap->good_color);
+    assert_int_equal(rgc__color(root.bits_), heap->good_color);
     rgc_collect(t, RGC_COLLECT_FULL); /* the verifier runs once more */
     void *a = rgc_load(t, &root);
     for (size_t i = 0; i < NODES; i++)

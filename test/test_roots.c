@@ -332,7 +332,7 @@ static rgc_ref forged;
 static void mark_forged(rgc_heap *heap, rgc_thread *t, uintptr_t addr)
 {
     assert_int_equal(rgc_root_register(heap, &forged), RGC_OK);
-    forge(&forged, addr | heap->good_color);
+    forge(&forged, rgc__colored(addr, heap->good_color));
     fprintf(stderr, "child: slot %p value %p\n", (void *)&forged,
             (void *)addr);
     fflush(stderr);

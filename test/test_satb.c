@@ -81,7 +81,7 @@ static uint64_t pushed(struct rgc_heap *heap)
 
 static uintptr_t addr(uintptr_t bits)
 {
-    return bits & RGC__ADDR_MASK;
+    return rgc__addr(bits);
 }
 
 /* Entries in t's buffer (it may hold an empty one, or none). */
@@ -179,7 +179,7 @@ static void assert_entries(struct rgc_heap *heap, const struct satb_buffer *b,
     for (size_t k = 0; k < n; k++) {
         assert_int_equal(addr(b->entries[k]), want[k]);
         /* the slot's bits as they were: the good color included */
-        assert_int_equal(b->entries[k] & ~RGC__ADDR_MASK,
+        assert_int_equal(rgc__color(b->entries[k]),
                          heap->good_color);
     }
 }

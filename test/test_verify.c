@@ -94,7 +94,8 @@ static void finds_a_reference_with_a_stale_color(void **state)
     struct fixture *f = *state;
     cell *c0 = rgc_load(f->t, f->root);
     /* a wrong color, written past the barrier */
-    *rgc__slot_bits(&c0->b) = (uintptr_t)c0 | f->heap->good_color << 1;
+    *rgc__slot_bits(&c0->b) =
+        rgc__colored((uintptr_t)c0, f->heap->good_color << 1);
     assert_true(verify_with(f, 0) >= 1);
 }
 

@@ -101,8 +101,8 @@ uintptr_t rgc__load_slow(rgc_thread *t, rgc_ref *slot, uintptr_t bits)
                   "pointer kept across a safepoint (use a handle)",
                   (void *)slot, (unsigned long long)bits);
     t->load_slow++;
-    uintptr_t to = forward(t, bits & RGC__ADDR_MASK);
-    return heal_slot_to(slot, bits, to | t->fast.good_color);
+    uintptr_t to = forward(t, rgc__addr(bits));
+    return heal_slot_to(slot, bits, rgc__colored(to, t->fast.good_color));
 }
 
 /* Yield, then sleep a little: the marker needs the CPU to drain. */
@@ -148,7 +148,7 @@ static void record_after_wait(struct rgc_thread *t, uintptr_t old)
 static void satb_record_old(rgc_thread *t, rgc_ref *slot)
 {
     uintptr_t old = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
-    if ((old & RGC__ADDR_MASK) && !satb_record(&t->satb, &t->heap->satb, old))
+    if (rgc__addr(old) && !satb_record(&t->satb, &t->heap->satb, old))
         record_after_wait(t, old);
 }
 

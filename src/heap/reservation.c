@@ -17,6 +17,14 @@ int reservation_create(struct reservation *res, size_t size, size_t align)
                         "space (heap_max)",
                         size);
     uintptr_t base = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    /* A slot keeps an address in its top 64 - RGC__COLOR_BITS bits. */
+    if (base + size > (uintptr_t)1 << (64 - RGC__COLOR_BITS)) {
+        munmap(p, mapping_size);
+        return rgc_fail(RGC_ENOMEM,
+                        "rgc_heap_create: the kernel placed the heap at %p, "
+                        "above the 2^%d bytes a colored pointer can address",
+                        (void *)base, 64 - RGC__COLOR_BITS);
+    }
     res->base = base;
     res->size = size;
     res->mapping = p;

@@ -67,16 +67,17 @@ static _Noreturn void bad_reference(const rgc_ref *slot, uintptr_t bits,
         snprintf(who, sizeof who, "slot %p", (const void *)slot);
     rgc_fatal("marking: %s holds %p, which is not an object: it lies %s%s "
               "(a stale or forged reference)",
-              who, (void *)(bits & RGC__ADDR_MASK), why, where);
+              who, (void *)rgc__addr(bits), why, where);
 }
 
 static uintptr_t mark_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
 {
     struct marking *m = ctx;
-    if ((bits & ~RGC__ADDR_MASK) != m->good_color)
+    if (rgc__color(bits) != m->good_color)
         bits = slot ? heal_slot(m->rt, slot, bits, m->good_color)
-                    : remap_address(m->rt, bits & RGC__ADDR_MASK);
-    uintptr_t start = object_start((void *)(bits & RGC__ADDR_MASK));
+                    : rgc__colored(remap_address(m->rt, rgc__addr(bits)),
+                                   m->good_color);
+    uintptr_t start = object_start((void *)rgc__addr(bits));
     if (!heap_contains(m->rt, start))
         bad_reference(slot, bits, "outside the heap", NULL);
     struct region *r = region_of(m->rt, start);

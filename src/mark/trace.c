@@ -236,7 +236,7 @@ static void trace_slot(rgc_ref *slot, void *ctx)
     struct tracer *t = ctx;
     uintptr_t bits = __atomic_load_n(&slot->bits_, __ATOMIC_ACQUIRE);
     t->work++;
-    if (bits & RGC__ADDR_MASK) {
+    if (rgc__addr(bits)) {
         uintptr_t start = t->tr->reach(t->tr->ctx, slot, bits);
         if (start)
             push(t->deque, start, 0);

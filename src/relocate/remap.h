@@ -77,7 +77,8 @@ static inline uintptr_t heal_slot(const struct region_table *rt, rgc_ref *slot,
                                   uintptr_t bits, uintptr_t good_color)
 {
     return heal_slot_to(
-        slot, bits, remap_address(rt, bits & RGC__ADDR_MASK) | good_color);
+        slot, bits,
+        rgc__colored(remap_address(rt, rgc__addr(bits)), good_color));
 }
 
 #endif

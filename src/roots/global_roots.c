@@ -116,7 +116,7 @@ static int remove_slot(struct global_roots *g, rgc_ref *slot)
                         "rgc_root_unregister: slot %p is not registered",
                         (void *)slot);
     uintptr_t old = __atomic_load_n(&slot->bits_, __ATOMIC_RELAXED);
-    if (g->marking && e->at < g->unscanned && (old & RGC__ADDR_MASK) &&
+    if (g->marking && e->at < g->unscanned && rgc__addr(old) &&
         !satb_record(&g->removed, g->satb, old))
         return rgc_fail(RGC_ENOMEM, "rgc_root_unregister: no memory to "
                                     "record the root for marking");

@@ -70,12 +70,12 @@ static void parse_region(struct verifier *v, struct region *r)
 static uintptr_t verify_reach(void *ctx, rgc_ref *slot, uintptr_t bits)
 {
     struct verifier *v = ctx;
-    uintptr_t addr = bits & RGC__ADDR_MASK;
-    if ((bits & ~RGC__ADDR_MASK) != v->good_color) {
+    uintptr_t addr = rgc__addr(bits);
+    if (rgc__color(bits) != v->good_color) {
         if (!(v->flags & VERIFY_STALE_OK)) {
             problem(v, "slot %p: reference %p has color %#llx, good is %#llx",
                     (void *)slot, (void *)addr,
-                    (unsigned long long)(bits & ~RGC__ADDR_MASK),
+                    (unsigned long long)rgc__color(bits),
                     (unsigned long long)v->good_color);
             return 0;
         }
