@@ -1086,8 +1086,23 @@ static bool g_starve_first_mark_end;
 static uint64_t g_satb_waits; /* the last run's: threads that waited for a
                                  recycled SATB buffer */
 
+/* Test hook, on the driver between the relocate-start pause and the
+ * workers' relocation: every fourth cycle the mutators get a millisecond
+ * to meet stale references first, so that the run's claim that they
+ * relocated objects themselves (load_relocations > 0) does not hang on
+ * how the threads happened to be scheduled (on a loaded machine the
+ * workers once relocated everything before any mutator looked). */
+static void mutators_first(struct rgc_heap *h, void *ctx)
+{
+    (void)h;
+    unsigned *cycles = ctx;
+    if ((*cycles)++ % 4 == 0)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+}
+
 static void run(const char *options, unsigned salt, bool in_place)
 {
+    static unsigned hook_cycles;
     const char *env = getenv("RGC_SEED");
     g_base_seed = env && *env ? strtoull(env, NULL, 0) : 1;
     g_options = options;
@@ -1118,6 +1133,9 @@ static void run(const char *options, unsigned salt, bool in_place)
      * the rest in place (both halves of running out of room). */
     heap->relocate_in_place = in_place ? 2 : 0;
     heap->starve_first_mark_end = g_starve_first_mark_end;
+    hook_cycles = 0;
+    heap->relocation_hook = mutators_first;
+    heap->relocation_hook_ctx = &hook_cycles;
     for (int k = 2; k <= 4; k++) {
         static const char *const names[] = {"", "", "cm.node2", "cm.node3",
                                             "cm.node4"};
