@@ -20,7 +20,17 @@
  *   unregistered_global_root   the record in rgc_root_unregister
  *   overwritten_global_root    rgc_root_store on a global root
  *   handle_dropped_in_earlier_chunk  the slow close across chunks
+ *
+ * And the scan's locking: while the driver is held reading one thread's
+ * handles, another thread attaches and detaches (it must not wait for the
+ * scan), and the thread being read detaches (it must wait until the
+ * driver is done with its handle chunks, which detach frees):
+ *   attach_during_the_root_scan        the scan holding the thread list
+ *   detach_waits_for_its_root_scan     detach not waiting for the visit
  */
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,7 +126,8 @@ static uint64_t hold_at_root_scan(struct fixture *f)
     struct rgc_heap *heap = (struct rgc_heap *)f->heap;
     uint64_t cycles = HEAP_GET(heap->cycles);
     target = (struct rgc_thread *)f->t;
-    at_scan = go = 0;
+    __atomic_store_n(&at_scan, 0, __ATOMIC_SEQ_CST); /* others may read */
+    __atomic_store_n(&go, 0, __ATOMIC_SEQ_CST);
     chaos_set_hook(hold_root_scan, NULL);
     driver_request(heap);
     while (!__atomic_load_n(&at_scan, __ATOMIC_SEQ_CST))
@@ -186,6 +197,9 @@ static void global_root_loses_its_reference(bool unregister, uint64_t value)
     assert_int_equal(rgc_root_register(f.heap, &global), RGC_OK);
     rgc_scope scope = rgc_scope_open(f.t);
     rgc_root_store(f.t, &global, make_pair(&f, value));
+    /* A handle in the snapshot, so that the driver reads this thread's
+     * handles (where the hook holds it) before the globals. */
+    rgc_handle(f.t, NULL);
     uint64_t cycles = hold_at_root_scan(&f);
     rgc_ref *kept = rgc_handle(f.t, rgc_load(f.t, &global));
     if (unregister)
@@ -243,6 +257,89 @@ static void handle_dropped_in_earlier_chunk(void **state)
     teardown(&f);
 }
 
+/* Another OS thread attaches and detaches while the driver is held in
+ * this thread's root scan; it reports back. */
+static void *attach_and_detach(void *heap)
+{
+    rgc_thread *t = rgc_thread_attach(heap);
+    int ok = t && rgc_thread_detach(t) == RGC_OK;
+    return (void *)(intptr_t)(ok ? 1 : 2);
+}
+
+static void attach_during_the_root_scan(void **state)
+{
+    (void)state;
+    struct fixture f = setup();
+    rgc_scope scope = rgc_scope_open(f.t);
+    rgc_handle(f.t, NULL); /* a snapshot to read */
+    uint64_t cycles = hold_at_root_scan(&f);
+    pthread_t other;
+    assert_int_equal(pthread_create(&other, NULL, attach_and_detach, f.heap),
+                     0);
+    /* The driver stays held until the other thread is done: if its attach
+     * waited for the scan, neither would go on, so give up after 30 s. */
+    void *res = NULL;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    int rc = pthread_timedjoin_np(other, &res, &until);
+    finish_cycle(&f, cycles); /* releases the driver either way */
+    if (rc != 0) {
+        pthread_join(other, &res);
+        fail_msg("rgc_thread_attach waited for the driver's root scan");
+    }
+    assert_int_equal((intptr_t)res, 1);
+    rgc_scope_close(f.t, scope);
+    teardown(&f);
+}
+
+/* The thread whose handles the driver is about to read closes its scope
+ * and detaches; detach must not return (and free the handle chunks)
+ * before the driver has read them. */
+struct detacher {
+    struct fixture f;
+    int detached; /* atomic: set when rgc_thread_detach returned */
+};
+
+static void *hold_then_detach(void *arg)
+{
+    struct detacher *d = arg;
+    d->f.t = rgc_thread_attach(d->f.heap);
+    assert_non_null(d->f.t);
+    rgc_scope scope = rgc_scope_open(d->f.t);
+    rgc_handle(d->f.t, NULL); /* a snapshot to read */
+    hold_at_root_scan(&d->f);
+    rgc_scope_close(d->f.t, scope);
+    assert_int_equal(rgc_thread_detach(d->f.t), RGC_OK);
+    __atomic_store_n(&d->detached, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+static void detach_waits_for_its_root_scan(void **state)
+{
+    (void)state;
+    struct detacher d = {.f.heap = heap_with("heap_max=32m,region_size=256k,"
+                                             "gc_threads=1,checkmark,verify")};
+    at_scan = 0;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, hold_then_detach, &d), 0);
+    /* Once the driver is held at the detacher's handles, give the detach
+     * 100 ms to return: it must not, until the driver is let go. */
+    while (!__atomic_load_n(&at_scan, __ATOMIC_SEQ_CST))
+        sched_yield();
+    for (int i = 0; i < 100 && !__atomic_load_n(&d.detached, __ATOMIC_SEQ_CST);
+         i++)
+        usleep(1000);
+    int early = __atomic_load_n(&d.detached, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&go, 1, __ATOMIC_SEQ_CST);
+    pthread_join(th, NULL);
+    chaos_set_hook(NULL, NULL);
+    target = NULL;
+    assert_false(early);
+    assert_true(d.detached);
+    rgc_heap_destroy(d.f.heap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +348,8 @@ int main(void)
         cmocka_unit_test(unregistered_global_root),
         cmocka_unit_test(overwritten_global_root),
         cmocka_unit_test(handle_dropped_in_earlier_chunk),
+        cmocka_unit_test(attach_during_the_root_scan),
+        cmocka_unit_test(detach_waits_for_its_root_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -184,19 +184,29 @@ static void driver_pace(void *ctx)
     cpu_share_pace(&c->heap->workers.share, &c->slice);
 }
 
-/* The snapshot's roots, read by the driver while mutators run.  Holding
- * threads_lock keeps every thread attached (and its handle chunks
- * allocated) until its handles are read; attach waits meanwhile. */
+struct root_scan {
+    struct cycle *c;
+    rgc_visit_fn visit;
+    void *visit_ctx;
+};
+
+static void scan_thread_roots(struct rgc_thread *t, void *ctx)
+{
+    struct root_scan *s = ctx;
+    chaos_point(CHAOS_ROOT_SCAN, t);
+    handles_visit_snapshot(t, s->visit, s->visit_ctx, driver_pace, s->c);
+}
+
+/* The snapshot's roots, read by the driver while mutators run, one
+ * thread at a time: a thread being read cannot detach (its handle chunks
+ * stay allocated), and nothing else waits for the scan. */
 static void snapshot_roots(void *ctx, rgc_visit_fn visit, void *visit_ctx)
 {
     struct cycle *c = ctx;
     struct rgc_heap *heap = c->heap;
-    pthread_mutex_lock(&heap->safepoint.threads_lock);
-    for (struct rgc_thread *t = heap->safepoint.threads; t; t = t->next) {
-        chaos_point(CHAOS_ROOT_SCAN, t);
-        handles_visit_snapshot(t, visit, visit_ctx, driver_pace, c);
-    }
-    pthread_mutex_unlock(&heap->safepoint.threads_lock);
+    struct root_scan s = {c, visit, visit_ctx};
+    safepoint_visit_threads(&heap->safepoint, handles_snapshot_pending,
+                            scan_thread_roots, &s);
     global_roots_visit_snapshot(&heap->roots, visit, visit_ctx, driver_pace,
                                 c);
 }

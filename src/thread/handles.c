@@ -115,6 +115,11 @@ void handles_snapshot(struct rgc_thread *t)
     t->fast.root_watermark = in_use ? t->fast.handle_top : NULL;
 }
 
+bool handles_snapshot_pending(const struct rgc_thread *t)
+{
+    return __atomic_load_n(&t->roots_pending, __ATOMIC_RELAXED);
+}
+
 void handles_visit_snapshot(struct rgc_thread *t, rgc_visit_fn visit,
                             void *ctx, void (*between)(void *),
                             void *between_ctx)

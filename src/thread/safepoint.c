@@ -34,6 +34,7 @@ int safepoint_init(struct safepoint *sp)
     pthread_cond_init(&sp->resumed, NULL);
     pthread_cond_init(&sp->handshaken, NULL);
     pthread_mutex_init(&sp->threads_lock, NULL);
+    pthread_cond_init(&sp->visited, NULL);
     return 0;
 }
 
@@ -43,6 +44,7 @@ void safepoint_destroy(struct safepoint *sp)
     pthread_cond_destroy(&sp->resumed);
     pthread_cond_destroy(&sp->handshaken);
     pthread_mutex_destroy(&sp->threads_lock);
+    pthread_cond_destroy(&sp->visited);
 }
 
 /* Arm t's poll, and send its next allocation to the slow path (which
@@ -164,6 +166,8 @@ void safepoint_detach(struct safepoint *sp, struct rgc_thread *t)
     chaos_point(CHAOS_DETACH, t);
     thread_offline(sp, t);
     pthread_mutex_lock(&sp->threads_lock);
+    while (t->visiting) /* the driver is reading t's handles */
+        pthread_cond_wait(&sp->visited, &sp->threads_lock);
     for (struct rgc_thread **p = &sp->threads; *p; p = &(*p)->next)
         if (*p == t) {
             *p = t->next;
@@ -191,6 +195,30 @@ void safepoint_handshake(struct safepoint *sp, struct rgc_thread *self,
     while (sp->handshakes_pending)
         pthread_cond_wait(&sp->handshaken, &sp->lock);
     pthread_mutex_unlock(&sp->lock);
+    pthread_mutex_unlock(&sp->threads_lock);
+}
+
+void safepoint_visit_threads(struct safepoint *sp,
+                             bool (*wanted)(const struct rgc_thread *),
+                             void (*op)(struct rgc_thread *, void *),
+                             void *ctx)
+{
+    pthread_mutex_lock(&sp->threads_lock);
+    for (;;) {
+        /* From the head each time: the list may have changed while the
+         * lock was dropped (only at the head for an attach). */
+        struct rgc_thread *t = sp->threads;
+        while (t && !wanted(t))
+            t = t->next;
+        if (!t)
+            break;
+        t->visiting = true;
+        pthread_mutex_unlock(&sp->threads_lock);
+        op(t, ctx);
+        pthread_mutex_lock(&sp->threads_lock);
+        t->visiting = false;
+        pthread_cond_broadcast(&sp->visited);
+    }
     pthread_mutex_unlock(&sp->threads_lock);
 }
 

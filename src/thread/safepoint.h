@@ -26,6 +26,8 @@
  *     in a safe region (and will park on leaving it), or it is the
  *     collecting thread itself, which stays offline for the whole pause;
  *   - a pause waits for this heap's attached threads only;
+ *   - a thread whose `visiting` is set (written with `threads_lock` held)
+ *     stays listed: safepoint_detach waits for the visit to end;
  *   - `last` is written with `lock` held, only by the thread that takes
  *     `online` to 0 while `stopped` is set, and cleared when a stop
  *     begins: it names the thread that held the stop up longest.
@@ -51,6 +53,7 @@ struct safepoint {
     pthread_mutex_t threads_lock;  /* the thread list; held by a pause    */
     struct rgc_thread *threads;    /* attached threads                    */
     size_t thread_count;           /* atomic: the driver reads it      */
+    pthread_cond_t visited;        /* a safepoint_visit_threads op ended */
 };
 
 int safepoint_init(struct safepoint *sp);
@@ -72,6 +75,17 @@ void safepoint_resume_world(struct safepoint *sp);
 /* While the world is stopped: the thread whose arrival stopped it (the
  * last one the stop waited for), or NULL if none was running. */
 struct rgc_thread *safepoint_last_stopped(const struct safepoint *sp);
+
+/* While the world runs: op(t, ctx) for each listed thread that wanted(t),
+ * holding threads_lock only to pick the next one, which cannot detach
+ * until op returns; op must make wanted(t) false.  An attach or another
+ * thread's detach does not wait for op (a root scan of a million handles
+ * takes tens of milliseconds).  Threads attached meanwhile are visited if
+ * they are wanted. */
+void safepoint_visit_threads(struct safepoint *sp,
+                             bool (*wanted)(const struct rgc_thread *),
+                             void (*op)(struct rgc_thread *, void *),
+                             void *ctx);
 
 /* Run op(t, ctx) once for every attached thread (self included, on the
  * calling thread) and return when all have run; the world keeps running.

@@ -62,6 +62,8 @@ struct rgc_thread {
     struct rgc_heap *heap;
     struct rgc_thread *next;      /* in the heap's thread list            */
     bool offline;                 /* parked or in a blocking region       */
+    bool visiting;                /* the driver reads its handles (under
+                                     the safepoint's threads_lock)       */
     handshake_fn handshake;       /* an operation pending for this thread */
     void *handshake_ctx;
     bool blocking;                /* inside rgc_blocking_enter/leave      */
@@ -141,12 +143,14 @@ void handles_visit(struct rgc_thread *t, rgc_visit_fn visit, void *ctx);
  *                         one), calling `between` after each chunk (where
  *                         the driver may pace itself), then clear
  *                         roots_pending; the owner may not detach
- *                         meanwhile (threads_lock is held);
+ *                         meanwhile (safepoint_visit_threads);
+ *   handles_snapshot_pending  whether the snapshot is still to be read;
  *   handles_close         the owner closes a scope: `dropped` sees every
  *                         snapshot handle the close drops before the
  *                         driver has visited the snapshot;
  *   handles_snapshot_end  a pause once marking is complete. */
 void handles_snapshot(struct rgc_thread *t);
+bool handles_snapshot_pending(const struct rgc_thread *t);
 void handles_visit_snapshot(struct rgc_thread *t, rgc_visit_fn visit,
                             void *ctx, void (*between)(void *),
                             void *between_ctx);
