@@ -160,12 +160,14 @@ void run_fail(struct run_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ---- workloads (run inside the child) ------------------------------------ */
-/* msgbuf runs its ring on the calling thread when params->threads is 1 and
- * on that many new threads otherwise; mtchurn always on new threads
- * (perf/ring.h). */
+/* msgbuf and cache run their ring on the calling thread when
+ * params->threads is 1 and on that many new threads otherwise; mtchurn
+ * always on new threads (perf/ring.h). */
 
 void msgbuf_run(const void *params, enum alloc_kind alloc,
                 struct run_result *out);
+void cache_run(const void *params, enum alloc_kind alloc,
+               struct run_result *out);
 void gcbench_run(const void *params, enum alloc_kind alloc,
                  struct run_result *out);
 void mtchurn_run(const void *params, enum alloc_kind alloc,

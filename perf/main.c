@@ -401,6 +401,7 @@ int main(int argc, char **argv)
         return 1;
     }
     workload_fn fn = is_mtchurn ? mtchurn_run
+                     : is_cache ? cache_run
                      : is_ring  ? msgbuf_run
                                 : gcbench_run;
     const void *params = is_ring ? (const void *)&mp : (const void *)&gp;

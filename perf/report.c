@@ -5,7 +5,7 @@
 
 #include "report_cells.h"
 
-void keep_note(FILE *out, const struct msgbuf_params *p)
+void ring_notes(FILE *out, const struct msgbuf_params *p)
 {
     if (p->keep_every)
         fprintf(out, ", every %llu-th message kept %llu times longer",
@@ -42,7 +42,7 @@ static void msgbuf_title(const char *workload, const struct msgbuf_params *p,
                 workload, (unsigned long long)p->messages, p->msg_size, p->window,
                 live);
     }
-    keep_note(out, p);
+    ring_notes(out, p);
     fputs(")\n", out);
 }
 

@@ -39,8 +39,9 @@ static inline uint64_t ring_live_bytes(const struct msgbuf_params *p)
     return slots * p->msg_size;
 }
 
-/* ", every Kth message kept K times longer", or "". */
-void keep_note(FILE *out, const struct msgbuf_params *p);
+/* What the title adds for the ring's options (keep ring, extra roots,
+ * random replacement, short-lived blocks), or nothing. */
+void ring_notes(FILE *out, const struct msgbuf_params *p);
 void report_json(const struct report *rep, FILE *out);
 /* A JSON string literal for s (quotes and escapes included). */
 void json_string(FILE *out, const char *s);

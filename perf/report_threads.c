@@ -56,7 +56,7 @@ void report_mtchurn_table(const struct report *rep, bool histograms,
             p->threads == 1 ? "" : "each ",
             (unsigned long long)p->messages, p->msg_size, p->window, live,
             all);
-    keep_note(out, p);
+    ring_notes(out, p);
     fprintf(out, ")\nrgc options: %s%s%s\n\n", options_shown(p->options),
             env ? ", RGC_OPTIONS=" : "", env ? env : "");
     table_header(out, rep);
